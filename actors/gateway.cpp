@@ -1,0 +1,2 @@
+// The control plane front door.
+#include "actors/gateway.hpp"

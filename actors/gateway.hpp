@@ -1,0 +1,85 @@
+// The control plane's front door: builds the actor tree from a config snapshot and starts one
+// request actor per request. The runtime owns one `gateway`.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/ports/clock.hpp"
+#include "actors/ports/request_observer.hpp"
+#include "actors/ports/response_sink.hpp"
+#include "actors/ports/upstream_transport.hpp"
+#include "actors/provider_stats.hpp"
+#include "config/config.hpp"
+#include "protocols/openai_request.hpp"
+
+namespace switchyard::actors {
+
+/// One authenticated, decoded request, ready for the control plane.
+struct request_context {
+  std::string request_id;
+  const config::tenant_config* tenant = nullptr;  ///< lives in `config`
+  std::string key_prefix;
+  protocols::inbound_request request;
+  std::shared_ptr<response_sink> sink;
+  std::chrono::steady_clock::time_point received;
+};
+
+/// Counters of the request-actor population.
+struct request_population {
+  std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::uint64_t> started_total{0};
+  std::atomic<std::uint64_t> crashed_total{0};  ///< turned into a 500 for their client
+};
+
+class routing_table;
+
+/// Owns the provider supervisor and its provider actors; spawns request actors.
+class gateway {
+ public:
+  /// The ports the control plane talks through.
+  struct ports {
+    std::shared_ptr<upstream_transport> transport;
+    std::shared_ptr<request_observer> observer;  ///< may be null
+    std::shared_ptr<const clock> time;           ///< null = steady clock
+  };
+
+  gateway(caf::actor_system& system, config::snapshot_ptr config, ports p);
+  ~gateway();
+  gateway(const gateway&) = delete;
+  gateway& operator=(const gateway&) = delete;
+
+  /// Starts a request actor for `ctx`. Never blocks; every outcome ends at `ctx.sink`.
+  void submit(request_context ctx);
+
+  /// The configuration this gateway was built from.
+  const config::snapshot_ptr& config() const noexcept { return config_; }
+
+  /// Live per-provider figures, in `config()->providers` order.
+  const std::vector<std::shared_ptr<provider_stats>>& provider_stats_list() const noexcept {
+    return stats_;
+  }
+
+  /// Request actors alive now, started, crashed.
+  const request_population& requests() const noexcept { return *population_; }
+
+  /// Stops the provider actors (after the runtime has drained requests).
+  void stop();
+
+ private:
+  caf::actor_system& system_;
+  config::snapshot_ptr config_;
+  ports ports_;
+  std::vector<std::shared_ptr<provider_stats>> stats_;
+  std::shared_ptr<request_population> population_;
+  std::shared_ptr<std::atomic<std::shared_ptr<const routing_table>>> routes_;
+  caf::actor provider_supervisor_;
+};
+
+}  // namespace switchyard::actors

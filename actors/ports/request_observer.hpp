@@ -1,0 +1,42 @@
+// Port: hears about every finished request (metrics, access log, later the usage writer).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "protocols/openai_request.hpp"
+#include "protocols/usage.hpp"
+
+namespace switchyard::actors {
+
+/// What happened to one request, written once when it ends.
+struct request_record {
+  std::string request_id;
+  std::string tenant;
+  std::string key_prefix;
+  std::string model;           ///< as the client asked
+  std::string provider;        ///< who served it (the committed attempt's), empty if none
+  std::string upstream_model;
+  protocols::api_kind kind = protocols::api_kind::chat_completions;
+  bool stream = false;
+  unsigned status = 0;         ///< HTTP status the client got (200 even if a stream broke later)
+  bool stream_broken = false;  ///< committed stream that ended with an error event
+  bool client_gone = false;    ///< the client disconnected first
+  std::uint32_t attempts = 0;
+  protocols::usage usage;
+  double cost_usd = 0;
+  std::chrono::microseconds duration{0};
+  std::chrono::microseconds time_to_first_byte{0};  ///< zero when nothing was committed
+  std::string error;           ///< log-safe summary of the last failure, empty on success
+};
+
+/// Receives records. Called from actor threads: must be thread-safe and must not block.
+class request_observer {
+ public:
+  virtual ~request_observer() = default;
+  /// One finished request.
+  virtual void on_request_done(const request_record& record) = 0;
+};
+
+}  // namespace switchyard::actors

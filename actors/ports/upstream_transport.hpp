@@ -1,0 +1,51 @@
+// Port: starts one attempt of a request against one upstream, relaying its bytes straight to the
+// client on the I/O threads; the control plane only hears events (committed, finished, failed).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+
+#include "actors/ports/response_sink.hpp"
+#include "config/config.hpp"
+#include "protocols/openai_request.hpp"
+
+namespace switchyard::actors {
+
+/// Everything the transport needs for one attempt.
+struct attempt_spec {
+  std::uint32_t attempt_id = 0;  ///< >= 1, unique within the request
+  config::snapshot_ptr config;   ///< keeps `provider` alive
+  const config::provider_config* provider = nullptr;
+  protocols::api_kind kind = protocols::api_kind::chat_completions;
+  std::string upstream_model;    ///< the target's model name
+  std::string body;              ///< the encoded upstream request body
+  bool stream = false;
+  bool client_wants_usage = false;  ///< relay the usage chunk to the client
+  std::string request_id;        ///< for the `x-request-id` response header and logs
+  caf::actor listener;           ///< receives this attempt's `attempt_event`s
+};
+
+/// Cancels a running attempt: closes its upstream exchange and frees its connection.
+class attempt_handle {
+ public:
+  virtual ~attempt_handle() = default;
+  /// Thread-safe and idempotent. A cancelled attempt still reports one final event (failed with
+  /// `attempt_failure::cancelled`, or what it had reached), so usage is never lost.
+  virtual void cancel() = 0;
+};
+
+/// Starts attempts. Implementations: the runtime's pooled HTTP client and in-process mock; fakes.
+class upstream_transport {
+ public:
+  virtual ~upstream_transport() = default;
+  /// Starts `spec` now; bytes go to `sink` once this attempt wins `sink.try_commit`.
+  /// Events go to `spec.listener`: at most one `committed`, then exactly one `finished` or
+  /// `failed`. Never blocks.
+  virtual std::shared_ptr<attempt_handle> start(attempt_spec spec,
+                                                std::shared_ptr<response_sink> sink) = 0;
+};
+
+}  // namespace switchyard::actors

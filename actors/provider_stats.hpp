@@ -1,0 +1,23 @@
+// Live figures of one provider actor, written by the actor and read by the metrics exporter
+// without a mailbox round trip.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace switchyard::actors {
+
+/// Per-provider counters and gauges. The provider actor is the only writer.
+struct provider_stats {
+  std::string name;
+  std::atomic<std::uint32_t> in_flight{0};
+  std::atomic<std::uint32_t> queued{0};
+  std::atomic<std::uint32_t> limit{0};
+  std::atomic<std::uint64_t> admitted_total{0};
+  std::atomic<std::uint64_t> rejected_total{0};       ///< answered `overloaded`
+  std::atomic<std::uint64_t> queue_timeouts_total{0};
+  std::atomic<std::uint64_t> restarts_total{0};       ///< written by the provider supervisor
+};
+
+}  // namespace switchyard::actors

@@ -1,0 +1,2 @@
+// mock provider
+int main() { return 0; }

@@ -1,0 +1,2 @@
+// Snapshot look-ups.
+#include "config/config.hpp"

@@ -1,0 +1,125 @@
+// The validated, immutable configuration snapshot that every layer above reads. Built once by the
+// loader (config/loader.hpp); shared as `std::shared_ptr<const snapshot>`; never mutated.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace switchyard::config {
+
+using milliseconds = std::chrono::milliseconds;
+
+/// `server:` — the ingress listener, its limits and the process's threads.
+struct server_config {
+  std::string listen_host = "127.0.0.1";  ///< from `listen: host:port`
+  std::uint16_t listen_port = 8080;       ///< 0 picks a free port (printed at start)
+  std::size_t max_header_bytes = 16 * 1024;        ///< `max_header_bytes`; 431/413 past it
+  std::size_t max_body_bytes = 8 * 1024 * 1024;    ///< `max_body_bytes`; 413 past it
+  milliseconds read_timeout{30'000};   ///< `read_timeout_ms`: whole request must arrive within it
+  milliseconds idle_timeout{75'000};   ///< `idle_timeout_ms`: keep-alive connection idle limit
+  milliseconds write_timeout{30'000};  ///< `write_timeout_ms`: a client must drain each write
+  milliseconds drain_timeout{30'000};  ///< `drain_timeout_ms`: SIGTERM grace for in-flight work
+  std::uint32_t max_connections = 20'000;  ///< `max_connections`: accept pauses above it
+  unsigned io_threads = 0;     ///< `io_threads`: 0 = one per core
+  unsigned actor_threads = 0;  ///< `actor_threads`: 0 = one per core
+  std::string admin_key_hash;  ///< `admin_key` (hashed like tenant keys); empty = admin off
+};
+
+/// `providers[].type`
+enum class provider_type : std::uint8_t {
+  mock,               ///< in-process simulated provider; answers offline
+  openai,             ///< api.openai.com or an Azure-like OpenAI endpoint
+  openai_compatible,  ///< vLLM, Ollama, llama.cpp server, Together, Groq…
+};
+
+/// Upstream timeouts of one provider (each 0 = no limit).
+struct upstream_timeouts {
+  milliseconds connect{5'000};        ///< `connect_timeout_ms`: TCP + TLS handshake
+  milliseconds first_byte{60'000};    ///< `first_byte_timeout_ms`: request sent → first body byte
+  milliseconds idle{30'000};          ///< `idle_timeout_ms`: between two stream chunks
+  milliseconds total{600'000};        ///< `total_timeout_ms`: whole exchange
+};
+
+/// `providers[].mock` — how the in-process mock behaves (for demos and tests).
+struct mock_settings {
+  milliseconds latency{0};           ///< `latency_ms`: before the first byte
+  double tokens_per_second = 0;      ///< `tokens_per_second`: stream pacing; 0 = as fast as possible
+  std::uint32_t reply_tokens = 0;    ///< `reply_tokens`: 0 = a short fixed demo reply
+};
+
+/// A parsed `base_url`.
+struct url {
+  bool tls = false;          ///< https
+  std::string host;          ///< host name or address, no brackets
+  std::uint16_t port = 0;    ///< explicit or the scheme's default
+  std::string base_path;     ///< path prefix without trailing slash, e.g. "/v1"
+};
+
+/// One configured upstream endpoint.
+struct provider_config {
+  std::string name;
+  provider_type type = provider_type::mock;
+  std::string base_url;              ///< as written (after substitution)
+  url endpoint;                      ///< parsed `base_url` (unset for mock)
+  std::string api_key;               ///< secret: never logged, never in an error body
+  bool enabled = true;               ///< false when a referenced credential is unset
+  std::string disabled_reason;       ///< why `enabled` is false (names the variable, not a value)
+  std::uint32_t max_in_flight = 64;  ///< `max_in_flight`: concurrent upstream exchanges
+  std::uint32_t max_queue = 0;       ///< `max_queue`: waiting attempts beyond it; 0 = max_in_flight
+  milliseconds queue_timeout{2'000}; ///< `queue_timeout_ms`: longest wait for a slot
+  std::uint32_t max_idle_connections = 64;  ///< `max_idle_connections` kept in the pool
+  upstream_timeouts timeouts;        ///< `*_timeout_ms`
+  std::map<std::string, std::string> headers;  ///< `headers:` extra request headers
+  mock_settings mock;                ///< `mock:` (type mock only)
+  int line = 0;                      ///< where it was defined, for messages
+};
+
+/// One way a gateway model can be served.
+struct target_config {
+  std::string provider;                ///< a `providers[].name`
+  std::size_t provider_index = 0;      ///< index into `snapshot::providers`
+  std::string model;                   ///< the upstream's model name
+  double input_usd_per_mtok = 0;
+  double output_usd_per_mtok = 0;
+  double cached_input_usd_per_mtok = 0;
+};
+
+/// A model name clients ask for, and the targets that serve it, in order of preference.
+struct model_config {
+  std::string name;
+  std::vector<target_config> targets;
+  std::uint32_t max_attempts = 3;  ///< `max_attempts`: attempts per request across targets
+};
+
+/// A tenant and the keys that act for it.
+struct tenant_config {
+  std::string name;
+  std::vector<std::string> key_hashes;      ///< lowercase hex SHA-256 of each key
+  std::vector<std::string> key_prefixes;    ///< a short visible prefix per key ("sk-dev-…"), same order
+  std::vector<std::string> allowed_models;  ///< `allowed_models`; empty = every model
+};
+
+/// The whole configuration.
+struct snapshot {
+  std::string source;        ///< the file it came from
+  server_config server;
+  std::string storage = "sqlite://var/switchyard.db";
+  std::string counters = "memory";
+  std::vector<provider_config> providers;
+  std::vector<model_config> models;
+  std::vector<tenant_config> tenants;
+  std::vector<std::string> warnings;  ///< e.g. "provider 'openai' disabled: OPENAI_API_KEY is unset"
+
+  /// The provider with `name`, or nullptr.
+  const provider_config* find_provider(const std::string& name) const;
+  /// The model with `name`, or nullptr.
+  const model_config* find_model(const std::string& name) const;
+};
+
+using snapshot_ptr = std::shared_ptr<const snapshot>;
+
+}  // namespace switchyard::config

@@ -1,0 +1,2 @@
+// Error codes and their wire forms.
+#include "protocols/error.hpp"

@@ -1,0 +1,2 @@
+// runtime seed
+#include "runtime/client_channel.hpp"

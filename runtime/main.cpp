@@ -1,0 +1,2 @@
+// switchyard main.
+int main() { return 0; }
