@@ -72,6 +72,9 @@ class gateway {
   /// Stops the provider actors (after the runtime has drained requests).
   void stop();
 
+  /// The current actor of provider `index` (tests kill it to exercise supervision).
+  caf::actor provider_actor_for_test(std::size_t index) const;
+
  private:
   caf::actor_system& system_;
   config::snapshot_ptr config_;

@@ -1,0 +1,53 @@
+// The provider actor: one per configured upstream endpoint. Owns its admission: at most
+// `max_in_flight` attempts at once, a bounded FIFO queue with a deadline per waiter, and an
+// immediate refusal when both are full, so work never piles up without bound.
+#pragma once
+
+#include <memory>
+
+#include <deque>
+#include <caf/response_promise.hpp>
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/ports/clock.hpp"
+#include "actors/messages.hpp"
+#include "actors/provider_stats.hpp"
+#include "config/config.hpp"
+
+namespace switchyard::actors {
+
+
+/// Spawn arguments of a provider actor.
+struct provider_args {
+  config::snapshot_ptr config;  ///< keeps `provider` alive
+  const config::provider_config* provider = nullptr;
+  std::shared_ptr<provider_stats> stats;
+  std::shared_ptr<const clock> time;
+};
+
+struct provider_state {
+  struct waiter {
+    caf::response_promise promise;
+    clock::time_point deadline;
+  };
+
+  provider_args args;
+  std::uint32_t in_flight = 0;
+  std::uint32_t limit = 0;
+  std::uint32_t max_queue = 0;
+  std::deque<waiter> queue;  // FIFO; one timeout for all, so deadlines are ascending
+  bool wake_up_pending = false;
+
+  static inline const char* name = "provider";
+};
+
+/// The provider actor's behavior. Messages:
+/// - `(acquire_atom)` → `(admission, slot_ptr)`: `admitted` with a slot now or once one frees
+///   within `queue_timeout`; else `overloaded`, `queue_timeout` or `disabled` with a null slot.
+/// - `(release_atom)`: sent by a slot's destructor; frees the slot and admits the next waiter.
+/// - `(expire_atom)`: self-sent wake-up; answers waiters whose deadline passed (by the clock
+///   port, so tests drive it with a manual clock).
+caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider_args args);
+
+}  // namespace switchyard::actors

@@ -1,0 +1,46 @@
+// The provider supervisor: spawns one provider actor per configured provider, restarts any that
+// dies abnormally (counting restarts), and publishes a fresh routing snapshot after each change.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/ports/clock.hpp"
+#include "actors/provider_stats.hpp"
+#include "actors/routing_table.hpp"
+#include "config/config.hpp"
+
+namespace switchyard::actors {
+
+
+/// Where the supervisor publishes routing snapshots.
+using routing_slot = std::atomic<routing_table_ptr>;
+
+/// Spawn arguments of the provider supervisor.
+struct provider_supervisor_args {
+  config::snapshot_ptr config;
+  std::vector<std::shared_ptr<provider_stats>> stats;  ///< one per provider, in config order
+  std::shared_ptr<const clock> time;
+  std::shared_ptr<routing_slot> routes;
+};
+
+struct provider_supervisor_state {
+  provider_supervisor_args args;
+  std::vector<caf::actor> providers;
+  bool stopping = false;
+  static inline const char* name = "provider_supervisor";
+};
+
+/// The supervisor's behavior. `(caf::get_atom)` → `routing_table_ptr` (the current snapshot;
+/// answering it also proves the first snapshot is published). An exit message stops every
+/// provider actor, then the supervisor.
+caf::behavior provider_supervisor(caf::stateful_actor<provider_supervisor_state>* self,
+                                  provider_supervisor_args args);
+
+}  // namespace switchyard::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::routing_table_ptr)

@@ -1,0 +1,225 @@
+// One request's life, and the committed-response rule: until an attempt commits (its first byte
+// went to the client), any failure moves on to the next target; after commit there is no retry.
+#include "actors/request_actor.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <caf/all.hpp>
+
+#include "actors/cost.hpp"
+#include "actors/messages.hpp"
+#include "actors/router.hpp"
+
+namespace switchyard::actors {
+
+using protocols::gateway_error;
+using protocols::make_error;
+
+namespace {
+
+using self_ptr = caf::stateful_actor<request_state>*;
+
+void try_next(self_ptr self);
+
+void finish(self_ptr self) {
+  auto& st = self->state;
+  if (st.finished) return;
+  st.finished = true;
+  st.current.reset();
+  auto& rec = st.record;
+  rec.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      st.args.ports.time->now() - st.args.ctx.received);
+  if (st.committed != nullptr) rec.cost_usd = cost_usd(*st.committed->target, rec.usage);
+  if (st.args.ports.observer) st.args.ports.observer->on_request_done(rec);
+  self->quit();
+}
+
+void answer_error(self_ptr self, const protocols::error_info& error) {
+  auto& st = self->state;
+  st.args.ctx.sink->send_error(error);
+  st.record.status = protocols::http_status(error.code);
+  st.record.error = error.message;
+  finish(self);
+}
+
+// Every target failed or refused: the error says which way it went.
+void give_up(self_ptr self) {
+  auto& st = self->state;
+  const auto& model = st.args.ctx.request.model;
+  if (st.failures == 0) {
+    answer_error(self, make_error(gateway_error::overloaded,
+                                  "Every provider serving `" + model +
+                                      "` is at capacity. Retry after the delay in Retry-After.",
+                                  {}, 1));
+  } else if (st.timeouts == st.failures) {
+    answer_error(self, make_error(gateway_error::upstream_timeout,
+                                  "Every attempt to serve `" + model + "` timed out (last: " +
+                                      st.last_failure + "). Retry later or raise the timeouts."));
+  } else if (st.rate_limited == st.failures) {
+    answer_error(self, make_error(gateway_error::rate_limited,
+                                  "Every provider serving `" + model +
+                                      "` is rate limiting the gateway. Retry after the delay in "
+                                      "Retry-After.",
+                                  {}, std::max<std::uint32_t>(st.retry_after_s, 1)));
+  } else {
+    answer_error(self, make_error(gateway_error::upstream_failed,
+                                  std::to_string(st.failures) + " upstream attempt(s) to serve `" +
+                                      model + "` failed (last: " + st.last_failure +
+                                      "). Retry later."));
+  }
+}
+
+void note_failure(self_ptr self, const attempt_event& ev) {
+  auto& st = self->state;
+  ++st.failures;
+  if (is_timeout(ev.failure)) ++st.timeouts;
+  if (ev.upstream_status == 429) {
+    ++st.rate_limited;
+    if (ev.retry_after_s > 0 && (st.retry_after_s == 0 || ev.retry_after_s < st.retry_after_s)) {
+      st.retry_after_s = ev.retry_after_s;
+    }
+  }
+  st.last_failure = "provider `" + st.current->target->provider->name + "`: " + to_string(ev.failure);
+  if (ev.upstream_status != 0) st.last_failure += " " + std::to_string(ev.upstream_status);
+  st.record.error = st.last_failure;
+}
+
+void start_attempt(self_ptr self, const route_target* target, slot_ptr slot) {
+  auto& st = self->state;
+  const auto& req = st.args.ctx.request;
+  attempt_spec spec;
+  spec.attempt_id = st.next_attempt_id++;
+  spec.config = st.args.routes->config();
+  spec.provider = target->provider;
+  spec.kind = req.kind;
+  spec.upstream_model = target->target->model;
+  spec.body = protocols::encode_openai_upstream(req, target->target->model);
+  spec.stream = req.stream;
+  spec.client_wants_usage = req.include_usage;
+  spec.request_id = st.args.ctx.request_id;
+  spec.listener = caf::actor_cast<caf::actor>(self);
+  ++st.record.attempts;
+  st.current = request_state::attempt{spec.attempt_id, std::move(slot), nullptr, target};
+  st.current->handle = st.args.ports.transport->start(std::move(spec), st.args.ctx.sink);
+}
+
+void try_next(self_ptr self) {
+  auto& st = self->state;
+  if (st.client_gone) return finish(self);
+  const auto& targets = st.route_plan.targets;
+  if (st.record.attempts >= st.route_plan.chosen->model->max_attempts ||
+      st.next_target >= targets.size()) {
+    return give_up(self);
+  }
+  const route_target* target = targets[st.next_target++];
+  self->request(target->provider_actor, caf::infinite, acquire_atom::value)
+      .then(
+          [=](admission verdict, slot_ptr& slot) {
+            if (self->state.finished) return;  // the slot is released with the message
+            if (verdict == admission::admitted) return start_attempt(self, target, std::move(slot));
+            ++self->state.refusals;
+            try_next(self);
+          },
+          [=](caf::error&) {
+            // The provider actor is gone (it is being restarted): treat as a refusal.
+            if (self->state.finished) return;
+            ++self->state.refusals;
+            try_next(self);
+          });
+}
+
+void on_event(self_ptr self, attempt_event& ev) {
+  auto& st = self->state;
+  if (st.finished || !st.current || ev.attempt_id != st.current->id) return;  // stale
+  auto& rec = st.record;
+  switch (ev.kind) {
+    case attempt_event::committed:
+      st.committed = st.current->target;
+      rec.provider = st.committed->provider->name;
+      rec.upstream_model = st.committed->target->model;
+      rec.status = ev.upstream_status != 0 ? ev.upstream_status : 200;
+      rec.time_to_first_byte = std::chrono::duration_cast<std::chrono::microseconds>(
+          st.args.ports.time->now() - st.args.ctx.received);
+      return;
+    case attempt_event::finished:
+      rec.usage = ev.usage;
+      if (ev.upstream_status != 0) rec.status = ev.upstream_status;
+      rec.error.clear();
+      return finish(self);
+    case attempt_event::failed:
+      rec.usage = ev.usage;
+      if (ev.was_committed || st.committed != nullptr) {
+        // After commit there is no retry: the transport already ended the response.
+        rec.stream_broken = ev.stream_broken;
+        rec.error = std::string("after commit: ") + to_string(ev.failure);
+        return finish(self);
+      }
+      if (ev.failure == attempt_failure::cancelled || ev.failure == attempt_failure::lost_race) {
+        return finish(self);
+      }
+      note_failure(self, ev);
+      st.current.reset();  // frees the slot before the next target is asked
+      return try_next(self);
+  }
+}
+
+// A generous bound on the whole request, only a safety net against a lost event: the transport
+// enforces the real timeouts.
+std::chrono::milliseconds safety_deadline(const plan& p) {
+  std::chrono::milliseconds total{5'000};
+  const std::size_t attempts = std::min<std::size_t>(p.targets.size(), p.chosen->model->max_attempts);
+  for (std::size_t i = 0; i < attempts; ++i) {
+    const auto& prov = *p.targets[i]->provider;
+    auto t = prov.timeouts.total.count() > 0 ? prov.timeouts.total : std::chrono::milliseconds{600'000};
+    total += prov.queue_timeout + t;
+  }
+  return total;
+}
+
+}  // namespace
+
+caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_args args) {
+  auto& st = self->state;
+  st.args = std::move(args);
+  const auto& ctx = st.args.ctx;
+  auto& rec = st.record;
+  rec.request_id = ctx.request_id;
+  rec.tenant = ctx.tenant != nullptr ? ctx.tenant->name : std::string{};
+  rec.key_prefix = ctx.key_prefix;
+  rec.model = ctx.request.model;
+  rec.kind = ctx.request.kind;
+  rec.stream = ctx.request.stream;
+
+  ctx.sink->set_listener(caf::actor_cast<caf::actor>(self));
+  st.route_plan = make_plan(*st.args.routes, ctx.request.model, ctx.tenant);
+  if (st.route_plan.error) {
+    answer_error(self, *st.route_plan.error);
+    return {};
+  }
+  self->delayed_send(self, safety_deadline(st.route_plan), deadline_atom::value);
+  try_next(self);
+  return {
+      [=](attempt_event& ev) { on_event(self, ev); },
+      [=](client_gone_atom) {
+        auto& st = self->state;
+        st.client_gone = true;
+        st.record.client_gone = true;
+        if (st.committed == nullptr) st.record.status = 499;  // nginx's "client closed request"
+        if (st.current && st.current->handle) {
+          st.current->handle->cancel();  // its final event brings the usage, then we finish
+        } else {
+          finish(self);  // waiting for a slot: a late admission is dropped and its slot freed
+        }
+      },
+      [=](deadline_atom) {
+        auto& st = self->state;
+        if (st.current && st.current->handle) st.current->handle->cancel();
+        answer_error(self, make_error(gateway_error::upstream_timeout,
+                                      "The request did not complete within the gateway's overall "
+                                      "deadline. Retry later."));
+      },
+  };
+}
+
+}  // namespace switchyard::actors

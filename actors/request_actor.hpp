@@ -1,0 +1,62 @@
+// The request actor: one per in-flight request. Owns the request's life: plan → acquire a provider
+// slot → attempt → fail over before commit → finish → record. Bytes never pass through it; it
+// hears only attempt events.
+#pragma once
+
+#include <memory>
+
+#include <optional>
+#include <string>
+#include <caf/behavior.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/gateway.hpp"
+#include "actors/messages.hpp"
+#include "actors/router.hpp"
+#include "actors/routing_table.hpp"
+
+namespace switchyard::actors {
+
+
+/// Spawn arguments of a request actor.
+struct request_args {
+  request_context ctx;
+  routing_table_ptr routes;
+  gateway::ports ports;  ///< `ports.time` is never null here
+};
+
+struct request_state {
+  struct attempt {
+    std::uint32_t id = 0;
+    slot_ptr slot;  // released (to the provider actor) when the attempt is dropped
+    std::shared_ptr<attempt_handle> handle;
+    const route_target* target = nullptr;
+  };
+
+  request_args args;
+  plan route_plan;
+  std::size_t next_target = 0;
+  std::uint32_t next_attempt_id = 1;
+  std::optional<attempt> current;
+  const route_target* committed = nullptr;
+
+  // What went wrong so far, to pick the final error when every target failed.
+  std::uint32_t failures = 0;
+  std::uint32_t timeouts = 0;
+  std::uint32_t rate_limited = 0;
+  std::uint32_t refusals = 0;
+  std::uint32_t retry_after_s = 0;
+  std::string last_failure;
+
+  bool client_gone = false;
+  bool finished = false;
+  request_record record;
+
+  static inline const char* name = "request";
+};
+
+/// The request actor's behavior. Messages: `attempt_event` (from the transport),
+/// `client_gone_atom` (from the sink), `deadline_atom` (self-sent safety net).
+caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_args args);
+
+}  // namespace switchyard::actors

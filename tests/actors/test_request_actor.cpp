@@ -1,0 +1,279 @@
+// The request actor through the gateway facade, with a fake transport playing the upstreams:
+// failover before commit, no retry after it, final errors, client disconnects and crashes.
+#include <catch2/catch.hpp>
+
+#include "actors/fakes.hpp"
+
+using namespace switchyard;
+using namespace switchyard::actors;
+using protocols::gateway_error;
+
+namespace {
+
+struct gateway_fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::shared_ptr<test::fake_transport> transport = std::make_shared<test::fake_transport>();
+  std::shared_ptr<test::fake_observer> observer = std::make_shared<test::fake_observer>();
+  std::unique_ptr<gateway> gw;
+
+  explicit gateway_fixture(config::snapshot_ptr config) {
+    gw = std::make_unique<gateway>(sys, std::move(config),
+                                   gateway::ports{transport, observer, nullptr});
+  }
+  ~gateway_fixture() { gw->stop(); }
+
+  std::shared_ptr<test::fake_sink> submit(const std::string& model, bool stream = false,
+                                          const std::string& tenant = "") {
+    auto sink = std::make_shared<test::fake_sink>();
+    request_context ctx;
+    ctx.request_id = "req-1";
+    for (const auto& t : gw->config()->tenants) {
+      if (t.name == tenant) ctx.tenant = &t;
+    }
+    ctx.request = test::make_request(model, stream);
+    ctx.sink = sink;
+    ctx.received = std::chrono::steady_clock::now();
+    gw->submit(std::move(ctx));
+    return sink;
+  }
+};
+
+config::snapshot_ptr two_targets() {
+  return test::config_builder{}.provider("a").provider("b").model("m", {"a", "b"}).build();
+}
+
+}  // namespace
+
+TEST_CASE("a successful attempt is recorded with its provider, usage and cost") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m");
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  CHECK(a->spec.provider->name == "a");
+  CHECK(a->spec.upstream_model == "a-model");
+  CHECK(a->spec.body.find(R"("model":"a-model")") != std::string::npos);
+  protocols::usage u;
+  u.prompt_tokens = 1'000'000;
+  u.completion_tokens = 500'000;
+  u.reported = true;
+  a->succeed(u);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 200);
+  CHECK(rec->provider == "a");
+  CHECK(rec->attempts == 1);
+  CHECK(rec->usage.completion_tokens == 500'000);
+  CHECK(rec->cost_usd == Approx(1.0 + 1.0));  // 1 Mtok in at $1 + 0.5 Mtok out at $2
+  CHECK(sink->error_count() == 0);
+}
+
+TEST_CASE("a retryable failure before commit moves to the next target") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m");
+  auto first = f.transport->wait_attempt(0);
+  REQUIRE(first);
+  first->fail(attempt_failure::upstream_status, 503);
+  auto second = f.transport->wait_attempt(1);
+  REQUIRE(second);
+  CHECK(second->spec.provider->name == "b");
+  CHECK(second->spec.attempt_id != first->spec.attempt_id);
+  second->succeed();
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->provider == "b");
+  CHECK(rec->attempts == 2);
+  CHECK(rec->status == 200);
+  // The first target's slot was freed when its attempt failed.
+  CHECK(f.gw->provider_stats_list()[0]->in_flight == 0);
+}
+
+TEST_CASE("every target failing answers 502 naming the last failure") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m");
+  f.transport->wait_attempt(0)->fail(attempt_failure::upstream_status, 500);
+  f.transport->wait_attempt(1)->fail(attempt_failure::reset);
+  auto err = sink->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::upstream_failed);
+  CHECK(err->message.find("provider `b`: reset") != std::string::npos);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 502);
+  CHECK(rec->attempts == 2);
+}
+
+TEST_CASE("every target timing out answers 504") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m");
+  f.transport->wait_attempt(0)->fail(attempt_failure::first_byte_timeout);
+  f.transport->wait_attempt(1)->fail(attempt_failure::connect_timeout);
+  auto err = sink->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::upstream_timeout);
+}
+
+TEST_CASE("every target rate limiting answers 429 with the shortest Retry-After") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m");
+  f.transport->wait_attempt(0)->fail(attempt_failure::upstream_status, 429, 7);
+  f.transport->wait_attempt(1)->fail(attempt_failure::upstream_status, 429, 3);
+  auto err = sink->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::rate_limited);
+  CHECK(err->retry_after_s == 3u);
+}
+
+TEST_CASE("max_attempts bounds failover") {
+  auto config = test::config_builder{}
+                    .provider("a").provider("b").provider("c")
+                    .model("m", {"a", "b", "c"}, 2)
+                    .build();
+  gateway_fixture f{config};
+  auto sink = f.submit("m");
+  f.transport->wait_attempt(0)->fail(attempt_failure::connect);
+  f.transport->wait_attempt(1)->fail(attempt_failure::connect);
+  REQUIRE(sink->wait_error());
+  CHECK(f.transport->count() == 2);
+}
+
+TEST_CASE("after commit a failure is not retried and no error response is sent") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m", true);
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  REQUIRE(a->sink->try_commit(a->spec.attempt_id));
+  a->send({attempt_event::committed});
+  attempt_event broken{attempt_event::failed};
+  broken.failure = attempt_failure::reset;
+  broken.was_committed = true;
+  broken.stream_broken = true;
+  broken.usage.completion_tokens = 12;
+  a->send(broken);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->stream_broken);
+  CHECK(rec->status == 200);
+  CHECK(rec->usage.completion_tokens == 12);  // tokens received are still recorded
+  CHECK(f.transport->count() == 1);
+  CHECK(sink->error_count() == 0);
+}
+
+TEST_CASE("an unknown model answers 404 and a forbidden one 403, with no attempt") {
+  auto config = test::config_builder{}.provider("a").model("m", {"a"}).model("n", {"a"})
+                    .tenant("t", {"m"}).build();
+  gateway_fixture f{config};
+  auto unknown = f.submit("nope", false, "t");
+  auto err = unknown->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::model_not_found);
+  CHECK(err->param == "model");
+  auto forbidden = f.submit("n", false, "t");
+  err = forbidden->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::forbidden);
+  CHECK(f.transport->count() == 0);
+}
+
+TEST_CASE("a model whose providers are all disabled answers 503 with Retry-After") {
+  auto config = test::config_builder{}.provider("a", 8, 0, false).model("m", {"a"}).build();
+  gateway_fixture f{config};
+  auto err = f.submit("m")->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::no_healthy_target);
+  CHECK(err->retry_after_s.has_value());
+}
+
+TEST_CASE("a full provider is skipped at once; when all are full the answer is 503") {
+  auto config = test::config_builder{}.provider("a", 1).provider("b", 1).model("m", {"a", "b"})
+                    .model("only_a", {"a"}).build();
+  gateway_fixture f{config};
+  f.submit("only_a");
+  auto held = f.transport->wait_attempt(0);  // holds a's only slot
+  REQUIRE(held);
+  f.submit("m");
+  auto moved = f.transport->wait_attempt(1);
+  REQUIRE(moved);
+  CHECK(moved->spec.provider->name == "b");  // a refused, b admitted, no failure counted
+  auto refused = f.submit("only_a");
+  auto err = refused->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::overloaded);
+  CHECK(err->retry_after_s.has_value());
+  held->succeed();
+  moved->succeed();
+}
+
+TEST_CASE("a queued request is served when the slot frees") {
+  auto config = test::config_builder{}.provider("a", 1, 1).model("m", {"a"}).build();
+  gateway_fixture f{config};
+  f.submit("m");
+  auto first = f.transport->wait_attempt(0);
+  REQUIRE(first);
+  f.submit("m");
+  first->succeed();
+  auto second = f.transport->wait_attempt(1);
+  REQUIRE(second);
+  second->succeed();
+  REQUIRE(f.observer->wait_record(1));
+}
+
+TEST_CASE("a client that goes away cancels the running attempt and is recorded as 499") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m", true);
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  sink->disconnect();
+  REQUIRE(a->cancelled->wait());  // the actor cancels the upstream exchange
+  attempt_event cancelled{attempt_event::failed};
+  cancelled.failure = attempt_failure::cancelled;
+  cancelled.usage.completion_tokens = 3;  // what arrived before the cancel is still recorded
+  a->send(cancelled);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->usage.completion_tokens == 3);
+  CHECK(rec->client_gone);
+  CHECK(rec->status == 499);
+  CHECK(f.transport->count() == 1);  // never failed over
+}
+
+TEST_CASE("a crashed request actor answers 500 and frees its provider slot") {
+  auto config = test::config_builder{}.provider("a", 1).model("m", {"a"}).build();
+  gateway_fixture f{config};
+  f.transport->throw_on_start = true;
+  auto sink = f.submit("m");
+  auto err = sink->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::internal);
+  CHECK(f.gw->requests().crashed_total == 1);
+  // The slot it held went back to the provider: the next request is admitted.
+  f.transport->throw_on_start = false;
+  f.submit("m");
+  auto next = f.transport->wait_attempt(0);
+  REQUIRE(next);
+  next->succeed();
+  REQUIRE(f.observer->wait_record());
+}
+
+TEST_CASE("a killed provider actor is restarted and keeps serving") {
+  auto config = test::config_builder{}.provider("a").model("m", {"a"}).build();
+  gateway_fixture f{config};
+  auto stats = f.gw->provider_stats_list()[0];
+  auto before = f.gw->provider_actor_for_test(0);
+  caf::anon_send_exit(before, caf::exit_reason::kill);
+  // The supervisor republishes the routing snapshot with a new actor; poll the snapshot (each
+  // look-up is a memory read, no sleeping) until it has.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (f.gw->provider_actor_for_test(0) == before && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  REQUIRE(f.gw->provider_actor_for_test(0) != before);
+  CHECK(stats->restarts_total == 1);
+  f.submit("m");
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  a->succeed();
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 200);
+}
