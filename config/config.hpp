@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace switchyard::config {
@@ -35,6 +36,9 @@ enum class provider_type : std::uint8_t {
   openai,             ///< api.openai.com or an Azure-like OpenAI endpoint
   openai_compatible,  ///< vLLM, Ollama, llama.cpp server, Together, Groq…
 };
+
+/// The YAML spelling of `t` ("mock", "openai", "openai-compatible").
+std::string_view to_string(provider_type t) noexcept;
 
 /// Upstream timeouts of one provider (each 0 = no limit).
 struct upstream_timeouts {
@@ -69,7 +73,7 @@ struct provider_config {
   bool enabled = true;               ///< false when a referenced credential is unset
   std::string disabled_reason;       ///< why `enabled` is false (names the variable, not a value)
   std::uint32_t max_in_flight = 64;  ///< `max_in_flight`: concurrent upstream exchanges
-  std::uint32_t max_queue = 0;       ///< `max_queue`: waiting attempts beyond it; 0 = max_in_flight
+  std::uint32_t max_queue = 64;      ///< `max_queue`: attempts that may wait for a slot; absent = max_in_flight, 0 = no queue
   milliseconds queue_timeout{2'000}; ///< `queue_timeout_ms`: longest wait for a slot
   std::uint32_t max_idle_connections = 64;  ///< `max_idle_connections` kept in the pool
   upstream_timeouts timeouts;        ///< `*_timeout_ms`
@@ -118,6 +122,8 @@ struct snapshot {
   const provider_config* find_provider(const std::string& name) const;
   /// The model with `name`, or nullptr.
   const model_config* find_model(const std::string& name) const;
+  /// The tenant with `name`, or nullptr.
+  const tenant_config* find_tenant(const std::string& name) const;
 };
 
 using snapshot_ptr = std::shared_ptr<const snapshot>;
