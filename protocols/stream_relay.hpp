@@ -13,10 +13,10 @@ namespace switchyard::protocols {
 
 /// What the relay has seen so far.
 enum class relay_state : std::uint8_t {
-  open,         ///< events are flowing
-  done,         ///< `data: [DONE]` seen: the stream ended well
+  open,            ///< events are flowing
+  done,            ///< `data: [DONE]` seen: the stream ended well
   upstream_error,  ///< the upstream sent an `{"error":…}` event (already relayed to the client)
-  malformed,    ///< the bytes are not a valid event stream (an event over the size limit)
+  malformed,       ///< the bytes are not a valid event stream (an event over the size limit)
 };
 
 /// Stateful per-stream relay; one per attempt. Not thread-safe (lives on one strand).
@@ -37,6 +37,11 @@ class openai_stream_relay {
   relay_state state() const noexcept { return state_; }
 
  private:
+  // Decides what the client gets for one upstream event.
+  void relay_event(const sse_event& ev, std::string& out);
+  // Re-frames a chunk without its usage, or drops it when it is the usage-only chunk.
+  void relay_without_usage(const sse_event& ev, std::string& out);
+
   sse_parser parser_;
   bool client_wants_usage_;
   std::uint32_t events_ = 0;

@@ -1,0 +1,39 @@
+// Internal helpers shared by the codecs' JSON code (RapidJSON writer on string_views, lossless
+// parse flags). Not part of the protocols interface.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace switchyard::protocols::detail {
+
+/// Offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong forms,
+/// no surrogates, nothing past U+10FFFF), or npos. ASCII runs are skipped eight bytes at a time.
+std::size_t invalid_utf8_offset(std::string_view s) noexcept;
+
+/// Full precision so that every number the client sent reaches the upstream as the same double.
+constexpr unsigned lossless_parse_flags = rapidjson::kParseFullPrecisionFlag;
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Writes `s` as an escaped JSON string.
+inline void write_string(json_writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+/// Writes `s` as an object key.
+inline void write_key(json_writer& w, std::string_view s) {
+  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+/// The buffer's contents as a string.
+inline std::string to_string(const rapidjson::StringBuffer& buf) {
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace switchyard::protocols::detail
