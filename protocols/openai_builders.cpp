@@ -3,6 +3,7 @@
 #include "protocols/openai_builders.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "protocols/json_util.hpp"
@@ -156,8 +157,47 @@ std::string build_usage_chunk(std::string_view id, std::string_view model, std::
   return detail::to_string(buf);
 }
 
+namespace {
+
+// Standard base64 (RFC 4648, with padding) of `vec` as little-endian float32 values.
+void write_base64_floats(json_writer& w, const std::vector<double>& vec) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes;
+  bytes.reserve(vec.size() * 4);
+  for (const double x : vec) {
+    const float f = static_cast<float>(x);
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &f, sizeof bits);
+    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+  }
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const auto n = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
+                   (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
+                   std::uint32_t{static_cast<unsigned char>(bytes[i + 2])};
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += alphabet[n & 63];
+  }
+  if (i < bytes.size()) {
+    auto n = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
+    if (i + 1 < bytes.size()) n |= std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8;
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? alphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  w.String(out.data(), static_cast<rapidjson::SizeType>(out.size()));
+}
+
+}  // namespace
+
 std::string build_embeddings(std::string_view model, std::size_t inputs, std::size_t dimensions,
-                             std::uint64_t seed, const usage& u) {
+                             std::uint64_t seed, const usage& u, embedding_encoding encoding) {
   rapidjson::StringBuffer buf(nullptr, 256 + inputs * (dimensions * 14 + 48));
   json_writer w(buf);
   w.SetMaxDecimalPlaces(9);  // float precision, as OpenAI sends them
@@ -175,9 +215,13 @@ std::string build_embeddings(std::string_view model, std::size_t inputs, std::si
     w.Key("index");
     w.Uint64(i);
     w.Key("embedding");
-    w.StartArray();
-    for (const double x : vec) w.Double(x);
-    w.EndArray();
+    if (encoding == embedding_encoding::base64) {
+      write_base64_floats(w, vec);
+    } else {
+      w.StartArray();
+      for (const double x : vec) w.Double(x);
+      w.EndArray();
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -27,8 +27,16 @@ std::string build_chat_chunk(std::string_view id, std::string_view model, std::i
 std::string build_usage_chunk(std::string_view id, std::string_view model, std::int64_t created,
                               const usage& u);
 
+/// How embedding vectors are written (the request's `encoding_format`).
+enum class embedding_encoding : std::uint8_t {
+  float_array,  ///< `[0.1, …]` (the API's default)
+  base64,       ///< base64 of little-endian float32 values (what the OpenAI SDKs ask for)
+};
+
+
 /// A `list` of `inputs` embeddings of `dimensions` floats each, deterministic for `seed`.
 std::string build_embeddings(std::string_view model, std::size_t inputs, std::size_t dimensions,
-                             std::uint64_t seed, const usage& u);
+                             std::uint64_t seed, const usage& u,
+                             embedding_encoding encoding = embedding_encoding::float_array);
 
 }  // namespace switchyard::protocols

@@ -288,4 +288,13 @@ std::string encode_openai_upstream(const inbound_request& req, std::string_view 
   return detail::to_string(buf);
 }
 
+embedding_encoding requested_embedding_encoding(const inbound_request& req) noexcept {
+  if (!req.json || !req.json->IsObject()) return embedding_encoding::float_array;
+  auto it = req.json->FindMember("encoding_format");
+  if (it == req.json->MemberEnd() || !it->value.IsString()) return embedding_encoding::float_array;
+  return std::string_view{it->value.GetString(), it->value.GetStringLength()} == "base64"
+             ? embedding_encoding::base64
+             : embedding_encoding::float_array;
+}
+
 }  // namespace switchyard::protocols

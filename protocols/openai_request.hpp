@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "protocols/error.hpp"
+#include "protocols/openai_builders.hpp"
 #include "protocols/result.hpp"
 
 namespace switchyard::protocols {
@@ -46,6 +47,10 @@ struct inbound_request {
 /// `n` not a positive integer; `tools` not an array; for embeddings, `input` missing or not a
 /// string or array.
 result<inbound_request, error_info> decode_openai_request(api_kind kind, std::string_view body);
+
+/// The `encoding_format` an embeddings request asked for ("base64" → base64; absent or "float"
+/// → float_array).
+embedding_encoding requested_embedding_encoding(const inbound_request& req) noexcept;
 
 /// Serializes `req.json` for an OpenAI-dialect upstream: `model` becomes `upstream_model`; for a
 /// stream, `stream_options.include_usage` is set to true (other `stream_options` keys kept) so

@@ -161,6 +161,10 @@ result<options, std::string> parse_options(const std::vector<std::string_view>& 
       if (!parse_uint<std::uint32_t>(value, 0, 1'000'000, o.reply_tokens)) {
         return range_error(name, value, 0, 1'000'000);
       }
+    } else if (name == "record-requests") {
+      if (!parse_uint<std::uint32_t>(value, 0, 10'000, o.record_requests)) {
+        return range_error(name, value, 0, 10'000);
+      }
     } else if (name == "embedding-dimensions") {
       if (!parse_uint<std::uint32_t>(value, 1, 8192, o.embedding_dimensions)) {
         return range_error(name, value, 1, 8192);
@@ -225,12 +229,15 @@ Prints "mock_provider listening on HOST:PORT" as its first stdout line; logs go 
   --max-body-bytes N         request body limit, 413 beyond (default 8388608)
   --max-header-bytes N       request header limit, 431 beyond (default 16384)
   --idle-timeout-ms N        close idle or stalled connections after N ms (default 60000)
+  --record-requests N        keep the last N chat/embeddings requests for /_mock/requests
+                             (default 16; 0 = off)
   --verbose                  log one line per request to stderr
   --help                     this text
 
 Fault rule keys: kind (status|hang|reset|cut|slow_first_token|delay), status, retry_after,
 probability, count, after_tokens (cut), ms (delay, slow_first_token), stream.
-Admin API: POST/GET/DELETE /_mock/faults, GET/DELETE /_mock/stats. See bench/README.md.
+Admin API: POST/GET/DELETE /_mock/faults, GET/DELETE /_mock/stats, GET/DELETE /_mock/requests,
+GET /_mock/last_request. See bench/README.md.
 )";
 }
 

@@ -47,6 +47,8 @@ struct options {
   std::uint32_t idle_timeout_ms = 60'000;
   /// Log one line per request to stderr.
   bool verbose = false;
+  /// Chat and embeddings requests kept verbatim for GET /_mock/requests (0 = none).
+  std::uint32_t record_requests = 16;
   /// `--help` was given: print `usage_text()` and exit 0.
   bool help = false;
 };

@@ -199,9 +199,10 @@ protocols::result<std::uint32_t, std::string> embedding_dimensions(const rapidjs
 }
 
 std::string embeddings_body(std::string_view model, std::size_t inputs, std::uint32_t dimensions,
-                            std::uint64_t seed, std::uint32_t prompt_tokens) {
+                            std::uint64_t seed, std::uint32_t prompt_tokens,
+                            protocols::embedding_encoding encoding) {
   return protocols::build_embeddings(model, inputs, dimensions, seed,
-                                     make_usage(prompt_tokens, 0));
+                                     make_usage(prompt_tokens, 0), encoding);
 }
 
 std::string models_body(const std::vector<std::string>& models) {

@@ -12,6 +12,7 @@
 
 #include <rapidjson/document.h>
 
+#include "protocols/openai_builders.hpp"
 #include "protocols/result.hpp"
 
 namespace switchyard::mock {
@@ -93,7 +94,8 @@ protocols::result<std::uint32_t, std::string> embedding_dimensions(const rapidjs
 
 /// An embeddings response of `inputs` vectors.
 std::string embeddings_body(std::string_view model, std::size_t inputs, std::uint32_t dimensions,
-                            std::uint64_t seed, std::uint32_t prompt_tokens);
+                            std::uint64_t seed, std::uint32_t prompt_tokens,
+                            protocols::embedding_encoding encoding);
 
 /// GET /v1/models: `{"object":"list","data":[{"id":…,"object":"model",…}]}`.
 std::string models_body(const std::vector<std::string>& models);

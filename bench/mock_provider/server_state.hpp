@@ -8,6 +8,7 @@
 
 #include "bench/mock_provider/faults.hpp"
 #include "bench/mock_provider/options.hpp"
+#include "bench/mock_provider/request_log.hpp"
 #include "bench/mock_provider/stats.hpp"
 
 namespace switchyard::mock {
@@ -18,10 +19,12 @@ struct server_state {
   explicit server_state(options o)
       : opts(std::move(o)),
         faults(opts.seed, opts.faults),
+        requests(opts.record_requests),
         expected_authorization(opts.api_key ? "Bearer " + *opts.api_key : std::string{}) {}
 
   const options opts;
   fault_plan faults;
+  request_log requests;
   stats counters;
   /// "Bearer <api_key>", precomputed; empty when no key is required.
   const std::string expected_authorization;

@@ -172,6 +172,8 @@ void session::handle_request() {
     do_write();
   };
 
+  if (r == route::chat_completions || r == route::embeddings) record_request();
+
   switch (r) {
     case route::chat_completions:
       if (req_.method() != http::verb::post) return method_not_allowed("POST");
@@ -189,6 +191,9 @@ void session::handle_request() {
     case route::admin:
       if (path == "/_mock/faults") return handle_faults_admin();
       if (path == "/_mock/stats") return handle_stats_admin();
+      if (path == "/_mock/requests" || path == "/_mock/last_request") {
+        return handle_requests_admin(path == "/_mock/last_request");
+      }
       break;
     case route::other:
       break;
@@ -326,7 +331,8 @@ void session::handle_embeddings() {
   request_id_ = next_request_id();
   prepare(200, "application/json",
           embeddings_body(in.model, embedding_input_count(input), dims.value(),
-                          embedding_seed(opts_.seed, input), in.prompt_tokens_estimate));
+                          embedding_seed(opts_.seed, input), in.prompt_tokens_estimate,
+                          protocols::requested_embedding_encoding(in)));
   log(200, cut_ ? "fault=cut" : "");
   if (cut_) return after(opts_.latency_ms + delay_ms_, [this] { do_write_cut(); });
   after(opts_.latency_ms + delay_ms_, [this] { do_write(); });
@@ -382,6 +388,34 @@ void session::handle_stats_admin() {
       prepare_error(405, "Use GET or DELETE on /_mock/stats.");
       res_.set(http::field::allow, "GET, DELETE");
       break;
+  }
+  do_write();
+}
+
+void session::record_request() {
+  logged_request r;
+  r.method = std::string(req_.method_string());
+  r.target = std::string(req_.target());
+  for (const auto& field : req_) {
+    r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  r.body = req_.body();
+  state_->requests.add(std::move(r));
+}
+
+void session::handle_requests_admin(bool last_only) {
+  if (req_.method() == http::verb::delete_ && !last_only) {
+    state_->requests.clear();
+    prepare(200, "application/json", state_->requests.all_json());
+  } else if (req_.method() != http::verb::get) {
+    prepare_error(405, "Use GET (or DELETE on /_mock/requests).");
+    res_.set(http::field::allow, last_only ? "GET" : "GET, DELETE");
+  } else if (!last_only) {
+    prepare(200, "application/json", state_->requests.all_json());
+  } else if (auto last = state_->requests.last_json(); !last.empty()) {
+    prepare(200, "application/json", std::move(last));
+  } else {
+    prepare_error(404, "No request recorded yet (or --record-requests 0).");
   }
   do_write();
 }

@@ -58,6 +58,8 @@ class session : public std::enable_shared_from_this<session> {
   void handle_models();
   void handle_faults_admin();
   void handle_stats_admin();
+  void handle_requests_admin(bool last_only);
+  void record_request();
   bool authorized();
 
   // Faults: picks the request's fault (header rule first); false when the x-mock-fault header

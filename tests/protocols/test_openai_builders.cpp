@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <string>
 
 #include <rapidjson/document.h>
 
@@ -143,4 +145,49 @@ TEST_CASE("embeddings with no inputs or no dimensions are still valid", "[openai
   const auto flat = parse(build_embeddings("e", 2, 0, 1, usage{}));
   REQUIRE(flat["data"].Size() == 2);
   CHECK(flat["data"][1]["embedding"].Empty());
+}
+
+namespace {
+
+// Decodes standard base64 (test-side, independent of the encoder under test).
+std::string base64_decode(const std::string& in) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    acc = (acc << 6) | static_cast<std::uint32_t>(alphabet.find(c));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("base64 embeddings carry the same vectors as little-endian float32", "[openai_builders]") {
+  usage u;
+  u.prompt_tokens = 3;
+  for (std::size_t dims : {1u, 2u, 3u, 5u, 64u}) {
+    rapidjson::Document floats, packed;
+    floats.Parse(build_embeddings("m", 2, dims, 42, u).c_str());
+    packed.Parse(build_embeddings("m", 2, dims, 42, u, embedding_encoding::base64).c_str());
+    REQUIRE(packed["data"].Size() == 2);
+    for (rapidjson::SizeType i = 0; i < 2; ++i) {
+      REQUIRE(packed["data"][i]["embedding"].IsString());
+      const std::string encoded = packed["data"][i]["embedding"].GetString();
+      CHECK(encoded.size() % 4 == 0);  // padded
+      const std::string raw = base64_decode(encoded);
+      REQUIRE(raw.size() == dims * 4);
+      for (std::size_t k = 0; k < dims; ++k) {
+        float f = 0;
+        std::memcpy(&f, raw.data() + 4 * k, 4);  // the test machine is little-endian (x86_64)
+        CHECK(f == static_cast<float>(floats["data"][i]["embedding"][static_cast<rapidjson::SizeType>(k)].GetDouble()));
+      }
+    }
+  }
 }
