@@ -20,6 +20,7 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
   for (const auto& prov : config_->providers) {
     auto s = std::make_shared<provider_stats>();
     s->name = prov.name;
+    s->limit = prov.max_in_flight;  // before any provider actor runs: the fast path reads it
     stats_.push_back(std::move(s));
   }
   provider_supervisor_ = system_.spawn(

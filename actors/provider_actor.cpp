@@ -1,11 +1,10 @@
-// Provider admission: slots, the bounded queue and its deadlines.
+// Provider admission: the bounded queue, its deadlines, and slots for waiters. The in-flight
+// count is shared with the lock-free fast path in actors/admission.hpp.
 #include "actors/provider_actor.hpp"
-
-#include <deque>
-#include <tuple>
 
 #include <caf/all.hpp>
 
+#include "actors/admission.hpp"
 #include "actors/messages.hpp"
 #include "actors/provider_slot.hpp"
 
@@ -15,16 +14,12 @@ namespace {
 
 using self_ptr = caf::stateful_actor<provider_state>*;
 
-void publish(self_ptr self) {
-  auto& st = self->state;
-  st.args.stats->in_flight.store(st.in_flight, std::memory_order_relaxed);
-  st.args.stats->queued.store(static_cast<std::uint32_t>(st.queue.size()), std::memory_order_relaxed);
+slot_ptr slot_of(self_ptr self) {
+  return std::make_shared<provider_slot>(caf::actor_cast<caf::actor>(self), self->state.args.stats);
 }
 
-slot_ptr new_slot(self_ptr self) {
-  ++self->state.in_flight;
-  self->state.args.stats->admitted_total.fetch_add(1, std::memory_order_relaxed);
-  return std::make_shared<provider_slot>(caf::actor_cast<caf::actor>(self));
+void publish_queue(self_ptr self) {
+  self->state.args.stats->queued.store(static_cast<std::uint32_t>(self->state.queue.size()));
 }
 
 void schedule_wake_up(self_ptr self) {
@@ -46,21 +41,20 @@ void expire_waiters(self_ptr self) {
     st.queue.pop_front();
     // Figures first: whoever gets the reply may read them at once.
     st.args.stats->queue_timeouts_total.fetch_add(1, std::memory_order_relaxed);
-    publish(self);
+    publish_queue(self);
     promise.deliver(admission::queue_timeout, slot_ptr{});
   }
 }
 
-// Hands freed slots to waiters, oldest first.
+// Hands free slots to waiters, oldest first.
 void admit_waiters(self_ptr self) {
   auto& st = self->state;
   expire_waiters(self);
-  while (!st.queue.empty() && st.in_flight < st.limit) {
+  while (!st.queue.empty() && try_admit_waiter(*st.args.stats)) {
     auto promise = std::move(st.queue.front().promise);
     st.queue.pop_front();
-    auto slot = new_slot(self);
-    publish(self);
-    promise.deliver(admission::admitted, std::move(slot));
+    publish_queue(self);
+    promise.deliver(admission::admitted, slot_of(self));
   }
 }
 
@@ -69,40 +63,32 @@ void admit_waiters(self_ptr self) {
 caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider_args args) {
   auto& st = self->state;
   st.args = std::move(args);
-  st.limit = st.args.provider->max_in_flight;
   st.max_queue = st.args.provider->max_queue;
-  st.args.stats->limit.store(st.limit, std::memory_order_relaxed);
-  publish(self);
+  st.args.stats->limit.store(st.args.provider->max_in_flight);
+  st.args.stats->queued.store(0);  // a restarted actor starts with no waiters
   return {
       [=](acquire_atom) -> caf::result<admission, slot_ptr> {
         auto& st = self->state;
         if (!st.args.provider->enabled) return {admission::disabled, slot_ptr{}};
-        if (st.in_flight < st.limit && st.queue.empty()) {
-          auto slot = new_slot(self);
-          publish(self);
-          return {admission::admitted, std::move(slot)};
-        }
+        if (try_admit_fast(*st.args.stats)) return {admission::admitted, slot_of(self)};
         if (st.queue.size() < st.max_queue) {
           auto promise = self->make_response_promise();
           st.queue.push_back({promise, st.args.time->now() + st.args.provider->queue_timeout});
+          publish_queue(self);
+          // A slot released between the failed fast path and publish_queue saw no waiter and did
+          // not tell us: retry now, so that release is never lost.
+          admit_waiters(self);
           schedule_wake_up(self);
-          publish(self);
           return promise;
         }
         st.args.stats->rejected_total.fetch_add(1, std::memory_order_relaxed);
         return {admission::overloaded, slot_ptr{}};
       },
-      [=](release_atom) {
-        auto& st = self->state;
-        if (st.in_flight > 0) --st.in_flight;
-        admit_waiters(self);
-        publish(self);
-      },
+      [=](release_atom) { admit_waiters(self); },
       [=](expire_atom) {
         self->state.wake_up_pending = false;
         expire_waiters(self);
         schedule_wake_up(self);
-        publish(self);
       },
   };
 }

@@ -33,8 +33,6 @@ struct provider_state {
   };
 
   provider_args args;
-  std::uint32_t in_flight = 0;
-  std::uint32_t limit = 0;
   std::uint32_t max_queue = 0;
   std::deque<waiter> queue;  // FIFO; one timeout for all, so deadlines are ascending
   bool wake_up_pending = false;
@@ -42,10 +40,12 @@ struct provider_state {
   static inline const char* name = "provider";
 };
 
-/// The provider actor's behavior. Messages:
+/// The provider actor's behavior. The in-flight count lives in `args.stats` so that an
+/// uncontended acquire can skip the mailbox (`try_admit_fast`, see actors/admission.hpp).
+/// Messages:
 /// - `(acquire_atom)` → `(admission, slot_ptr)`: `admitted` with a slot now or once one frees
 ///   within `queue_timeout`; else `overloaded`, `queue_timeout` or `disabled` with a null slot.
-/// - `(release_atom)`: sent by a slot's destructor; frees the slot and admits the next waiter.
+/// - `(release_atom)`: sent by a slot's destructor when someone is queued; admits waiters.
 /// - `(expire_atom)`: self-sent wake-up; answers waiters whose deadline passed (by the clock
 ///   port, so tests drive it with a manual clock).
 caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider_args args);

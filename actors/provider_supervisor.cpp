@@ -19,8 +19,9 @@ caf::actor spawn_provider(self_ptr self, std::size_t i) {
 
 void publish(self_ptr self) {
   auto& st = self->state;
-  st.args.routes->store(std::make_shared<const routing_table>(st.args.config, st.providers),
-                        std::memory_order_release);
+  st.args.routes->store(
+      std::make_shared<const routing_table>(st.args.config, st.providers, st.args.stats),
+      std::memory_order_release);
 }
 
 }  // namespace

@@ -7,8 +7,10 @@
 
 #include <caf/all.hpp>
 
+#include "actors/admission.hpp"
 #include "actors/cost.hpp"
 #include "actors/messages.hpp"
+#include "actors/provider_slot.hpp"
 #include "actors/router.hpp"
 
 namespace switchyard::actors {
@@ -113,6 +115,10 @@ void try_next(self_ptr self) {
     return give_up(self);
   }
   const route_target* target = targets[st.next_target++];
+  if (try_admit_fast(*target->stats)) {  // a free slot and nobody waiting: no mailbox round trip
+    return start_attempt(self, target,
+                         std::make_shared<provider_slot>(target->provider_actor, target->stats));
+  }
   self->request(target->provider_actor, caf::infinite, acquire_atom::value)
       .then(
           [=](admission verdict, slot_ptr& slot) {

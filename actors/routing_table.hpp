@@ -10,16 +10,18 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/provider_stats.hpp"
 #include "config/config.hpp"
 
 namespace switchyard::actors {
 
-/// One way to serve a model: the target's prices and model name, its provider and that
-/// provider's actor.
+/// One way to serve a model: the target's prices and model name, its provider, that provider's
+/// actor and its live figures (whose counters also serve the admission fast path).
 struct route_target {
   const config::target_config* target = nullptr;
   const config::provider_config* provider = nullptr;
   caf::actor provider_actor;
+  std::shared_ptr<provider_stats> stats;
 };
 
 /// A model and its targets, in configured order.
@@ -31,8 +33,10 @@ struct route {
 /// Every model's route. Pointers point into `config`, which the table keeps alive.
 class routing_table {
  public:
-  /// Builds the routes of `config` over `provider_actors` (in `config->providers` order).
-  routing_table(config::snapshot_ptr config, std::vector<caf::actor> provider_actors);
+  /// Builds the routes of `config` over `provider_actors` and their `stats` (both in
+  /// `config->providers` order).
+  routing_table(config::snapshot_ptr config, std::vector<caf::actor> provider_actors,
+                std::vector<std::shared_ptr<provider_stats>> stats);
 
   /// The route of `model`, or nullptr.
   const route* find(const std::string& model) const;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/fakes.hpp"
+#include "actors/admission.hpp"
 #include "actors/provider_actor.hpp"
 
 using namespace switchyard;
@@ -139,4 +140,50 @@ TEST_CASE("a slot whose holder never receives it (dropped reply) is still releas
     std::tie(a, s) = f.acquire();  // each round trip lets the release land
   }
   CHECK(a == admission::admitted);
+}
+
+TEST_CASE("an uncontended slot is taken and given back without the actor") {
+  provider_fixture f{2, 2};
+  f.sync();  // the actor publishes its limit when it starts
+  REQUIRE(try_admit_fast(*f.stats));
+  CHECK(f.stats->in_flight == 1);
+  CHECK(f.stats->admitted_total == 1);
+  CHECK_FALSE(release_slot(*f.stats));  // nobody queued: no message needed
+  CHECK(f.stats->in_flight == 0);
+}
+
+TEST_CASE("the fast path never jumps the queue and never exceeds the limit") {
+  provider_fixture f{1, 4};
+  auto [a1, s1] = f.acquire();
+  REQUIRE(a1 == admission::admitted);
+  CHECK_FALSE(try_admit_fast(*f.stats));  // full
+  caf::scoped_actor w{f.sys};
+  auto h = w->request(f.provider, caf::infinite, acquire_atom::value);
+  f.sync();
+  REQUIRE(f.stats->queued == 1);
+  s1.reset();
+  // The freed slot belongs to the waiter, not to a fast-path newcomer.
+  h.receive([&](admission a, slot_ptr s) {
+    CHECK(a == admission::admitted);
+    CHECK_FALSE(try_admit_fast(*f.stats));
+  }, [](caf::error&) { FAIL("no reply"); });
+}
+
+TEST_CASE("a release racing a waiter's enqueue is never lost") {
+  // The waiter enqueues while another thread releases the only slot; whichever order the two
+  // take, the waiter must be admitted (not left until its queue timeout, which the manual clock
+  // never reaches).
+  provider_fixture f{1, 1};
+  for (int round = 0; round < 300; ++round) {
+    auto [a, held] = f.acquire();
+    REQUIRE(a == admission::admitted);
+    caf::scoped_actor w{f.sys};
+    auto h = w->request(f.provider, caf::infinite, acquire_atom::value);
+    std::thread releaser([&held] { held.reset(); });
+    bool admitted = false;
+    h.receive([&](admission verdict, slot_ptr s) { admitted = verdict == admission::admitted; },
+              [](caf::error&) {});
+    releaser.join();
+    REQUIRE(admitted);
+  }
 }
