@@ -54,6 +54,7 @@ struct attempt_event {
   bool was_committed = false;        ///< this attempt had the client's response
   bool stream_broken = false;        ///< committed stream ended with an error event
   protocols::usage usage;            ///< tokens seen (also on failures after commit)
+  /// Attempt start → commit (the first relayed event of a stream, else the response header).
   std::chrono::microseconds time_to_first_byte{0};
   std::string detail;                ///< log-safe, never a credential
 };

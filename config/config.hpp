@@ -43,7 +43,7 @@ std::string_view to_string(provider_type t) noexcept;
 /// Upstream timeouts of one provider (each 0 = no limit).
 struct upstream_timeouts {
   milliseconds connect{5'000};        ///< `connect_timeout_ms`: TCP + TLS handshake
-  milliseconds first_byte{60'000};    ///< `first_byte_timeout_ms`: request sent → first body byte
+  milliseconds first_byte{60'000};    ///< `first_byte_timeout_ms`: request write starts → response header
   milliseconds idle{30'000};          ///< `idle_timeout_ms`: between two stream chunks
   milliseconds total{600'000};        ///< `total_timeout_ms`: whole exchange
 };
