@@ -1,0 +1,49 @@
+// The runtime's upstream transport: routes each attempt to the in-process mock or to the pooled
+// HTTP/TLS client of its provider, on the strand of the request's client channel.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+
+#include "actors/ports/upstream_transport.hpp"
+#include "config/config.hpp"
+#include "runtime/tls_context.hpp"
+#include "runtime/upstream_pool.hpp"
+
+namespace switchyard::runtime {
+
+class upstream_client final : public actors::upstream_transport {
+ public:
+  /// One pool per non-mock provider of `cfg`, all sharing `tls`. `io` must outlive the client.
+  upstream_client(boost::asio::io_context& io, const config::snapshot& cfg,
+                  std::shared_ptr<tls_context> tls);
+  ~upstream_client() override;
+
+  /// Starts `spec` on the strand of `sink`, which must be a `client_channel`; otherwise the
+  /// attempt fails at once (`protocol`). Never blocks.
+  std::shared_ptr<actors::attempt_handle> start(
+      actors::attempt_spec spec, std::shared_ptr<actors::response_sink> sink) override;
+
+  /// The pool of `provider`, created on first use (a provider that appeared with a reload).
+  std::shared_ptr<upstream_pool> pool_for(const config::provider_config& provider);
+
+  /// Counters of the pool named `provider` (zeros when it has none).
+  upstream_pool_stats stats(const std::string& provider) const;
+
+  /// Closes every idle pooled connection (drain / shutdown).
+  void close_idle();
+
+ private:
+  static std::string pool_key(const config::provider_config& p);
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<tls_context> tls_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<upstream_pool>> pools_;
+};
+
+}  // namespace switchyard::runtime

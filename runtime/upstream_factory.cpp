@@ -1,0 +1,13 @@
+// make_upstream_transport: the production transport with the system trust store.
+#include "runtime/upstream_factory.hpp"
+
+#include "runtime/upstream_client.hpp"
+
+namespace switchyard::runtime {
+
+std::shared_ptr<actors::upstream_transport> make_upstream_transport(boost::asio::io_context& io,
+                                                                    const config::snapshot& cfg) {
+  return std::make_shared<upstream_client>(io, cfg, std::make_shared<tls_context>());
+}
+
+}  // namespace switchyard::runtime
