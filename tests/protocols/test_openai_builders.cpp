@@ -186,7 +186,9 @@ TEST_CASE("base64 embeddings carry the same vectors as little-endian float32", "
       for (std::size_t k = 0; k < dims; ++k) {
         float f = 0;
         std::memcpy(&f, raw.data() + 4 * k, 4);  // the test machine is little-endian (x86_64)
-        CHECK(f == static_cast<float>(floats["data"][i]["embedding"][static_cast<rapidjson::SizeType>(k)].GetDouble()));
+        // The float form is written with 9 decimals; base64 carries the float32 bits exactly.
+        const double text = floats["data"][i]["embedding"][static_cast<rapidjson::SizeType>(k)].GetDouble();
+        CHECK(f == Approx(text).margin(1e-8));
       }
     }
   }

@@ -1,2 +1,0 @@
-// runtime seed
-#include "runtime/client_channel.hpp"

@@ -1,0 +1,275 @@
+// Metric families and the scrape. Per-request series live in a prometheus-cpp registry; live
+// figures (provider admission, request actors, connections) are copied from atomics into metric
+// families at scrape time, so their writers never touch Prometheus.
+#include "runtime/metrics.hpp"
+
+#include <algorithm>
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "actors/gateway.hpp"
+#include "runtime/ingress_stats.hpp"
+
+#ifndef SWITCHYARD_VERSION
+#define SWITCHYARD_VERSION "unknown"
+#endif
+
+namespace switchyard::runtime {
+
+namespace {
+
+constexpr std::array<const char*, 2> route_labels{"chat", "embeddings"};
+constexpr std::array<const char*, 3> class_labels{"2xx", "4xx", "5xx"};
+constexpr const char* unknown_model = "unknown";
+
+std::size_t route_index(protocols::api_kind kind) noexcept {
+  return kind == protocols::api_kind::embeddings ? 1 : 0;
+}
+
+// Status 0 means the client left before any response: counted as 4xx, like nginx's 499.
+std::size_t class_index(unsigned status) noexcept {
+  if (status >= 500) return 2;
+  if (status >= 400 || status == 0) return 1;
+  return 0;
+}
+
+double seconds(std::chrono::microseconds us) noexcept {
+  return static_cast<double>(us.count()) / 1e6;
+}
+
+prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+void add_sample(prometheus::MetricFamily& f, double value,
+                std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  if (f.type == prometheus::MetricType::Counter)
+    m.counter.value = value;
+  else
+    m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+}  // namespace
+
+metrics::metrics(const config::snapshot& config)
+    : registry_(std::make_unique<prometheus::Registry>()) {
+  auto& requests =
+      prometheus::BuildCounter()
+          .Name("switchyard_requests_total")
+          .Help("Finished API requests by model, serving provider, status class and route")
+          .Register(*registry_);
+  auto& duration = prometheus::BuildHistogram()
+                       .Name("switchyard_request_duration_seconds")
+                       .Help("Time from a request fully read to its response complete")
+                       .Register(*registry_);
+  auto& ttfb =
+      prometheus::BuildHistogram()
+          .Name("switchyard_time_to_first_byte_seconds")
+          .Help(
+              "Time from a request fully read to the first response byte of the committed attempt")
+          .Register(*registry_);
+  auto& tokens = prometheus::BuildCounter()
+                     .Name("switchyard_tokens_total")
+                     .Help("Tokens reported by upstreams, by direction (cached is part of input)")
+                     .Register(*registry_);
+  auto& attempts = prometheus::BuildCounter()
+                       .Name("switchyard_upstream_attempts_total")
+                       .Help("Upstream attempts made (failover and hedges included), by model")
+                       .Register(*registry_);
+  auto& cost = prometheus::BuildCounter()
+                   .Name("switchyard_cost_usd_total")
+                   .Help("Cost charged to tenants in US dollars, by model")
+                   .Register(*registry_);
+  auto& broken = prometheus::BuildCounter()
+                     .Name("switchyard_streams_broken_total")
+                     .Help("Committed streams that ended with an error event, by model")
+                     .Register(*registry_);
+
+  const prometheus::Histogram::BucketBoundaries duration_buckets{
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+  const prometheus::Histogram::BucketBoundaries ttfb_buckets{
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+  auto add_model = [&](const std::string& name, std::vector<std::string> providers) {
+    if (models_.count(name) != 0) return;
+    model_series s;
+    s.providers.push_back("");
+    for (auto& p : providers)
+      if (std::find(s.providers.begin(), s.providers.end(), p) == s.providers.end())
+        s.providers.push_back(std::move(p));
+    for (const auto& provider : s.providers) {
+      request_counters row{};
+      for (std::size_t r = 0; r < route_count; ++r)
+        for (std::size_t c = 0; c < status_classes; ++c)
+          row[r][c] = &requests.Add({{"model", name},
+                                     {"provider", provider},
+                                     {"status_class", class_labels[c]},
+                                     {"route", route_labels[r]}});
+      s.requests.push_back(row);
+    }
+    for (std::size_t r = 0; r < route_count; ++r)
+      s.duration[r] =
+          &duration.Add({{"model", name}, {"route", route_labels[r]}}, duration_buckets);
+    s.ttfb = &ttfb.Add({{"model", name}}, ttfb_buckets);
+    s.attempts = &attempts.Add({{"model", name}});
+    s.cost = &cost.Add({{"model", name}});
+    s.streams_broken = &broken.Add({{"model", name}});
+    models_.emplace(name, std::move(s));
+  };
+
+  for (const auto& model : config.models) {
+    std::vector<std::string> providers;
+    for (const auto& t : model.targets) providers.push_back(t.provider);
+    add_model(model.name, std::move(providers));
+  }
+  add_model(unknown_model, {});
+  unknown_ = &models_.at(unknown_model);
+
+  tokens_[0] = &tokens.Add({{"direction", "input"}});
+  tokens_[1] = &tokens.Add({{"direction", "output"}});
+  tokens_[2] = &tokens.Add({{"direction", "cached"}});
+}
+
+metrics::~metrics() = default;
+
+const metrics::model_series& metrics::series_for(const std::string& model) const {
+  auto it = models_.find(model);
+  return it == models_.end() ? *unknown_ : it->second;
+}
+
+void metrics::on_request_done(const actors::request_record& record) {
+  const auto& s = series_for(record.model);
+  std::size_t row = 0;
+  if (!record.provider.empty()) {
+    // A handful of targets per model: a linear scan beats hashing here.
+    for (std::size_t i = 1; i < s.providers.size(); ++i)
+      if (s.providers[i] == record.provider) {
+        row = i;
+        break;
+      }
+  }
+  auto route = route_index(record.kind);
+  s.requests[row][route][class_index(record.status)]->Increment();
+  s.duration[route]->Observe(seconds(record.duration));
+  if (record.time_to_first_byte.count() > 0) s.ttfb->Observe(seconds(record.time_to_first_byte));
+  if (record.attempts > 0) s.attempts->Increment(record.attempts);
+  if (record.cost_usd > 0) s.cost->Increment(record.cost_usd);
+  if (record.stream_broken) s.streams_broken->Increment();
+  if (record.usage.prompt_tokens > 0) tokens_[0]->Increment(record.usage.prompt_tokens);
+  if (record.usage.completion_tokens > 0) tokens_[1]->Increment(record.usage.completion_tokens);
+  if (record.usage.cached_tokens > 0) tokens_[2]->Increment(record.usage.cached_tokens);
+}
+
+void metrics::attach(const actors::gateway* gateway, const ingress_stats* ingress) noexcept {
+  gateway_.store(gateway, std::memory_order_release);
+  ingress_.store(ingress, std::memory_order_release);
+}
+
+std::string metrics::scrape() const {
+  using prometheus::MetricType;
+  auto families = registry_->Collect();
+
+  auto info = family("switchyard_build_info", "Always 1; the version label names the build",
+                     MetricType::Gauge);
+  add_sample(info, 1, {{"version", SWITCHYARD_VERSION}});
+  families.push_back(std::move(info));
+
+  if (const auto* gw = gateway_.load(std::memory_order_acquire)) {
+    auto in_flight = family("switchyard_provider_in_flight",
+                            "Upstream exchanges holding a slot now", MetricType::Gauge);
+    auto queued = family("switchyard_provider_queue_depth", "Attempts waiting for a slot now",
+                         MetricType::Gauge);
+    auto limit = family("switchyard_provider_concurrency_limit",
+                        "Current in-flight limit (adaptive)", MetricType::Gauge);
+    auto admitted = family("switchyard_provider_admitted_total", "Attempts admitted to a slot",
+                           MetricType::Counter);
+    auto rejected = family("switchyard_provider_rejected_total", "Attempts refused as overloaded",
+                           MetricType::Counter);
+    auto queue_timeouts =
+        family("switchyard_provider_queue_timeouts_total",
+               "Attempts that waited queue_timeout for a slot", MetricType::Counter);
+    auto restarts = family("switchyard_provider_restarts_total",
+                           "Provider actor restarts by its supervisor", MetricType::Counter);
+    for (const auto& p : gw->provider_stats_list()) {
+      if (!p) continue;
+      std::vector<prometheus::ClientMetric::Label> l{{"provider", p->name}};
+      add_sample(in_flight, p->in_flight.load(std::memory_order_relaxed), l);
+      add_sample(queued, p->queued.load(std::memory_order_relaxed), l);
+      add_sample(limit, p->limit.load(std::memory_order_relaxed), l);
+      add_sample(admitted, static_cast<double>(p->admitted_total.load(std::memory_order_relaxed)),
+                 l);
+      add_sample(rejected, static_cast<double>(p->rejected_total.load(std::memory_order_relaxed)),
+                 l);
+      add_sample(queue_timeouts,
+                 static_cast<double>(p->queue_timeouts_total.load(std::memory_order_relaxed)), l);
+      add_sample(restarts, static_cast<double>(p->restarts_total.load(std::memory_order_relaxed)),
+                 l);
+    }
+    for (auto* f : {&in_flight, &queued, &limit, &admitted, &rejected, &queue_timeouts, &restarts})
+      families.push_back(std::move(*f));
+
+    const auto& pop = gw->requests();
+    auto actors_in_flight = family("switchyard_request_actors_in_flight",
+                                   "Request actors alive now", MetricType::Gauge);
+    add_sample(actors_in_flight,
+               static_cast<double>(pop.in_flight.load(std::memory_order_relaxed)));
+    auto started = family("switchyard_request_actors_started_total", "Request actors started",
+                          MetricType::Counter);
+    add_sample(started, static_cast<double>(pop.started_total.load(std::memory_order_relaxed)));
+    auto crashes = family("switchyard_request_actor_crashes_total",
+                          "Request actors that died without answering (their client got a 500)",
+                          MetricType::Counter);
+    add_sample(crashes, static_cast<double>(pop.crashed_total.load(std::memory_order_relaxed)));
+    families.push_back(std::move(actors_in_flight));
+    families.push_back(std::move(started));
+    families.push_back(std::move(crashes));
+  }
+
+  if (const auto* in = ingress_.load(std::memory_order_acquire)) {
+    auto gauge = [&](const char* name, const char* help, double v) {
+      auto f = family(name, help, MetricType::Gauge);
+      add_sample(f, v);
+      families.push_back(std::move(f));
+    };
+    auto counter = [&](const char* name, const char* help, const std::atomic<std::uint64_t>& v) {
+      auto f = family(name, help, MetricType::Counter);
+      add_sample(f, static_cast<double>(v.load(std::memory_order_relaxed)));
+      families.push_back(std::move(f));
+    };
+    gauge("switchyard_connections_open", "Client connections open now",
+          static_cast<double>(in->connections_open.load(std::memory_order_relaxed)));
+    gauge("switchyard_draining", "1 once a graceful drain has begun", in->draining.load() ? 1 : 0);
+    counter("switchyard_connections_accepted_total", "Client connections accepted",
+            in->connections_accepted_total);
+    counter("switchyard_http_requests_total", "HTTP requests read completely", in->requests_total);
+    counter("switchyard_http_read_timeouts_total",
+            "Requests that did not arrive within read_timeout (408)", in->read_timeouts_total);
+    counter("switchyard_http_idle_closes_total",
+            "Connections closed after idle_timeout without a request", in->idle_closes_total);
+    counter("switchyard_http_write_failures_total",
+            "Responses cut short by a write error or write_timeout", in->write_failures_total);
+    counter("switchyard_client_disconnects_total",
+            "Clients that left while their request was in flight", in->client_disconnects_total);
+    auto responses = family("switchyard_http_responses_total", "HTTP responses by status code",
+                            MetricType::Counter);
+    for (unsigned code = 100; code < ingress_stats::max_status; ++code) {
+      auto n = in->responses_by_status[code].load(std::memory_order_relaxed);
+      if (n != 0) add_sample(responses, static_cast<double>(n), {{"code", std::to_string(code)}});
+    }
+    families.push_back(std::move(responses));
+  }
+
+  return prometheus::TextSerializer{}.Serialize(families);
+}
+
+}  // namespace switchyard::runtime

@@ -1,0 +1,226 @@
+// Process orchestration. Signals are blocked in every thread and taken by one dedicated thread
+// with sigwait, so a second signal exits even when every I/O thread is busy.
+#include "runtime/process.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+
+#include "actors/gateway.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/server.hpp"
+#include "runtime/upstream_factory.hpp"
+
+namespace switchyard::runtime {
+
+namespace net = boost::asio;
+
+namespace {
+
+// After the drain, request actors still settle and record; give them this long before the
+// control plane is stopped, and the actor system as long again to wind down.
+constexpr std::chrono::seconds settle_grace{5};
+
+unsigned or_cores(unsigned configured) {
+  if (configured != 0) return configured;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Polls `done` until it holds or `limit` passed. Shutdown only: nothing to wake us otherwise.
+template <class Predicate>
+bool wait_until(Predicate done, std::chrono::steady_clock::duration limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return true;
+}
+
+const char* signal_name(int sig) {
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
+}
+
+void run_io(net::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      log_line("error", std::string{"unexpected exception on an I/O thread: "} + e.what());
+    } catch (...) {
+      log_line("error", "unexpected exception on an I/O thread");
+    }
+  }
+}
+
+}  // namespace
+
+void log_line(std::string_view level, std::string_view message) noexcept {
+  try {
+    std::string line;
+    line.reserve(message.size() + level.size() + 16);
+    line += "switchyard: ";
+    line += level;
+    line += ": ";
+    for (char c : message) line.push_back(c == '\n' || c == '\r' ? ' ' : c);  // one event, one line
+    line.push_back('\n');
+    // One write(2) per line: lines from different threads never interleave.
+    auto rc = ::write(STDERR_FILENO, line.data(), line.size());
+    (void)rc;
+  } catch (...) {
+  }
+}
+
+std::string format_host_port(std::string_view host, unsigned port) {
+  std::string out;
+  if (host.find(':') != std::string_view::npos) {
+    out += '[';
+    out += host;
+    out += ']';
+  } else {
+    out += host;
+  }
+  out += ':';
+  out += std::to_string(port);
+  return out;
+}
+
+int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
+  // Block the shutdown signals before any thread exists, so that every thread inherits the mask
+  // and only the signal thread below ever sees them.
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGINT);
+  sigaddset(&shutdown_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const auto& limits = config->server;
+  const unsigned io_threads = or_cores(limits.io_threads);
+  const unsigned actor_threads = or_cores(limits.actor_threads);
+
+  caf::actor_system_config caf_config;
+  caf_config.set("scheduler.max-threads", static_cast<std::size_t>(actor_threads));
+  caf_config.set("scheduler.policy", caf::atom("sharing"));
+  caf_config.set("logger.file-verbosity", caf::atom("quiet"));
+  caf_config.set("logger.console-verbosity", caf::atom("quiet"));
+  // The I/O context outlives the actor system: actors hold response channels, whose sessions,
+  // sockets and timers belong to it. The system is destroyed explicitly, once its actors are done.
+  net::io_context io{static_cast<int>(io_threads)};
+  auto system_holder = std::make_unique<caf::actor_system>(caf_config);
+  auto& system = *system_holder;
+  auto transport = make_upstream_transport(io, *config);
+  auto exporter = std::make_shared<metrics>(*config);
+  auto gateway = std::make_unique<actors::gateway>(
+      system, config, actors::gateway::ports{transport, exporter, nullptr});
+  auto* gw = gateway.get();
+  auto srv = std::make_shared<server>(
+      io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
+                         exporter});
+  exporter->attach(gw, &srv->stats());
+
+  if (auto ec = srv->listen()) {
+    log_line("error", "cannot listen on " +
+                          format_host_port(limits.listen_host, limits.listen_port) + ": " +
+                          ec.message());
+    gateway->stop();
+    return 1;
+  }
+  out << "switchyard listening on "
+      << format_host_port(limits.listen_host, srv->local_endpoint().port()) << std::endl;
+  srv->start();
+  log_line("info", std::to_string(io_threads) + " I/O thread(s), " + std::to_string(actor_threads) +
+                       " actor thread(s), " + std::to_string(config->providers.size()) +
+                       " provider(s), " + std::to_string(config->models.size()) + " model(s)");
+
+  auto work = net::make_work_guard(io);
+  std::vector<std::thread> threads;
+  threads.reserve(io_threads);
+  for (unsigned i = 0; i < io_threads; ++i) threads.emplace_back([&io] { run_io(io); });
+
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool signalled = false;
+  int first_signal = 0;
+  bool drained = false;
+
+  // The signal thread touches this frame only before its first notification; afterwards it only
+  // waits for a second signal, which ends the process at once.
+  std::thread([&shutdown_signals, &mutex, &cv, &signalled, &first_signal] {
+    int sig = 0;
+    sigwait(&shutdown_signals, &sig);
+    {
+      std::lock_guard<std::mutex> guard{mutex};
+      signalled = true;
+      first_signal = sig;
+      cv.notify_all();
+    }
+    sigset_t again;
+    sigemptyset(&again);
+    sigaddset(&again, SIGINT);
+    sigaddset(&again, SIGTERM);
+    sigwait(&again, &sig);
+    log_line("error", std::string{"received "} + signal_name(sig) + " again, exiting now");
+    std::_Exit(1);
+  }).detach();
+
+  std::unique_lock<std::mutex> lock{mutex};
+  cv.wait(lock, [&] { return signalled; });
+  log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
+                       std::to_string(limits.drain_timeout.count()) +
+                       " ms (send it again to exit at once)");
+  srv->drain([&] {
+    std::lock_guard<std::mutex> guard{mutex};
+    drained = true;
+    cv.notify_all();
+  });
+  if (!cv.wait_for(lock, limits.drain_timeout, [&] { return drained; })) {
+    log_line("warning", "drain timeout: closing " +
+                            std::to_string(srv->stats().connections_open.load()) +
+                            " connection(s) still open");
+    srv->close_all();
+  }
+  lock.unlock();
+
+  // Requests that were answered may still be settling; closed ones hear their client is gone.
+  if (!wait_until([&] { return gw->requests().in_flight.load() <= 0; }, settle_grace))
+    log_line("warning", std::to_string(gw->requests().in_flight.load()) +
+                            " request(s) still in flight after the drain; stopping anyway");
+  work.reset();
+  io.stop();
+  for (auto& t : threads) t.join();
+  gateway->stop();
+  if (!wait_until([&] { return system.registry().running() == 0; }, settle_grace)) {
+    // Destroying the system would wait for them forever (their I/O is stopped): end here.
+    log_line("warning", std::to_string(system.registry().running()) +
+                            " actor(s) still running; exiting without them");
+    out.flush();
+    std::_Exit(0);
+  }
+  gateway.reset();
+  system_holder.reset();  // actors release their channels while the I/O objects still exist
+  srv.reset();
+  log_line("info", "stopped");
+  return 0;
+}
+
+}  // namespace switchyard::runtime

@@ -1,0 +1,115 @@
+// Route table and the gateway's own small JSON answers.
+#include "runtime/routes.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace switchyard::runtime {
+
+namespace {
+
+struct route_entry {
+  std::string_view path;
+  std::string_view method;
+  route which;
+};
+
+constexpr std::array<route_entry, 6> route_table{{
+    {"/v1/chat/completions", "POST", route::chat_completions},
+    {"/v1/embeddings", "POST", route::embeddings},
+    {"/v1/models", "GET", route::models},
+    {"/health/live", "GET", route::health_live},
+    {"/health/ready", "GET", route::health_ready},
+    {"/metrics", "GET", route::metrics},
+}};
+
+// Printable and bounded, for error messages: a hostile target must not bloat or break the body.
+std::string printable(std::string_view s) {
+  constexpr std::size_t limit = 200;
+  std::string out;
+  out.reserve(std::min(s.size(), limit) + 3);
+  for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    out.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+  }
+  if (s.size() > limit) out += "...";
+  return out;
+}
+
+}  // namespace
+
+std::string_view target_path(std::string_view target) noexcept {
+  auto end = target.find_first_of("?#");
+  return end == std::string_view::npos ? target : target.substr(0, end);
+}
+
+route_match match_route(std::string_view method, std::string_view target) noexcept {
+  auto path = target_path(target);
+  for (const auto& e : route_table) {
+    if (e.path != path) continue;
+    if (e.method != method) return {route_match::method_not_allowed, e.which, e.method};
+    return {route_match::found, e.which, {}};
+  }
+  return {};
+}
+
+bool requires_auth(route r) noexcept {
+  return r == route::chat_completions || r == route::embeddings || r == route::models;
+}
+
+protocols::error_info route_not_found_error(std::string_view method, std::string_view target) {
+  return protocols::make_error(
+      protocols::gateway_error::route_not_found,
+      "Unknown request URL: " + printable(method) + " " + printable(target_path(target)) +
+          ". Check the URL for typos; this gateway serves /v1/chat/completions, "
+          "/v1/embeddings and /v1/models.");
+}
+
+protocols::error_info method_not_allowed_error(std::string_view method, std::string_view target,
+                                               std::string_view allow) {
+  return protocols::make_error(protocols::gateway_error::method_not_allowed,
+                               "Method " + printable(method) + " is not allowed on " +
+                                   printable(target_path(target)) + "; use " + std::string{allow} +
+                                   ".");
+}
+
+std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("object");
+  w.String("list");
+  w.Key("data");
+  w.StartArray();
+  const auto& allowed = tenant.allowed_models;
+  for (const auto& model : config.models) {
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), model.name) == allowed.end())
+      continue;
+    w.StartObject();
+    w.Key("id");
+    w.String(model.name.data(), static_cast<rapidjson::SizeType>(model.name.size()));
+    w.Key("object");
+    w.String("model");
+    w.Key("created");
+    w.Int64(0);
+    w.Key("owned_by");
+    w.String("switchyard");
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string_view health_live_body() noexcept {
+  return R"({"status":"ok"})";
+}
+
+std::string_view health_ready_body(bool draining) noexcept {
+  return draining ? R"({"status":"draining"})" : R"({"status":"ready"})";
+}
+
+}  // namespace switchyard::runtime

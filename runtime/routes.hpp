@@ -1,0 +1,58 @@
+// The ingress route table (path × method) and the bodies of the routes the session answers
+// itself (/v1/models, health). Pure: no sockets, so it is unit-tested directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "protocols/error.hpp"
+
+namespace switchyard::runtime {
+
+/// Every path the gateway serves.
+enum class route : std::uint8_t {
+  chat_completions,  ///< POST /v1/chat/completions
+  embeddings,        ///< POST /v1/embeddings
+  models,            ///< GET /v1/models
+  health_live,       ///< GET /health/live
+  health_ready,      ///< GET /health/ready
+  metrics,           ///< GET /metrics
+};
+
+/// The outcome of looking up a request line.
+struct route_match {
+  enum outcome_t : std::uint8_t { found, not_found, method_not_allowed };
+  outcome_t outcome = not_found;
+  route which = route::chat_completions;  ///< valid when `found`
+  std::string_view allow;                 ///< the `Allow` header value when `method_not_allowed`
+};
+
+/// Looks up `method` (e.g. "POST") and `target` (the request target; a query string is ignored).
+route_match match_route(std::string_view method, std::string_view target) noexcept;
+
+/// True for routes that require an API key (everything under /v1/).
+bool requires_auth(route r) noexcept;
+
+/// The path part of a request target (up to `?` or `#`).
+std::string_view target_path(std::string_view target) noexcept;
+
+/// 404 `route_not_found` naming the method and path.
+protocols::error_info route_not_found_error(std::string_view method, std::string_view target);
+
+/// 405 `method_not_allowed` naming the allowed method.
+protocols::error_info method_not_allowed_error(std::string_view method, std::string_view target,
+                                               std::string_view allow);
+
+/// OpenAI's model list: `{"object":"list","data":[{"id","object":"model","created":0,
+/// "owned_by":"switchyard"}…]}` of the configured models `tenant` may use, in config order.
+std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant);
+
+/// `{"status":"ok"}` for /health/live.
+std::string_view health_live_body() noexcept;
+
+/// `{"status":"ready"}` or, once draining, `{"status":"draining"}` for /health/ready.
+std::string_view health_ready_body(bool draining) noexcept;
+
+}  // namespace switchyard::runtime

@@ -1,0 +1,97 @@
+// The ingress listener: accepts client connections (each on its own strand), pauses accepting
+// above max_connections, and drains connections on shutdown.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "actors/gateway.hpp"
+#include "config/config.hpp"
+#include "runtime/auth.hpp"
+#include "runtime/ingress_stats.hpp"
+
+namespace switchyard::runtime {
+
+class metrics;
+class session;
+
+/// What the server serves with.
+struct server_options {
+  /// Limits, timeouts, listen address, tenants and models.
+  config::snapshot_ptr config;
+  /// Hands a decoded, authenticated request to the control plane (production: `gateway::submit`).
+  /// Called on the session's strand; must not block.
+  std::function<void(actors::request_context)> submit;
+  /// Serves GET /metrics; null makes that route answer 404.
+  std::shared_ptr<metrics> exporter;
+};
+
+/// The HTTP/1.1 ingress server. Create with `std::make_shared`; sessions keep it alive.
+class server : public std::enable_shared_from_this<server> {
+ public:
+  server(boost::asio::io_context& io, server_options options);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and listens on `server.listen_host:listen_port` of the config.
+  boost::system::error_code listen();
+  /// The bound address (the real port when the config asked for 0).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  /// Starts accepting connections. Call once, after a successful `listen()`.
+  void start();
+
+  /// Graceful drain: stops accepting, makes /health/ready answer 503, closes idle connections
+  /// and lets busy ones finish their current response (sent with `Connection: close`).
+  /// `on_idle` runs once, on an I/O thread, when no connection is left open.
+  void drain(std::function<void()> on_idle);
+  /// Closes every open connection now.
+  void close_all();
+
+  /// True once `drain` was called.
+  bool draining() const noexcept { return stats_.draining.load(std::memory_order_acquire); }
+
+  /// Live figures (read by the metrics exporter).
+  ingress_stats& stats() noexcept { return stats_; }
+  const ingress_stats& stats() const noexcept { return stats_; }
+  /// What the server was created with.
+  const server_options& options() const noexcept { return options_; }
+  const config::snapshot& config() const noexcept { return *options_.config; }
+  const config::server_config& limits() const noexcept { return options_.config->server; }
+  /// The key snapshot.
+  const key_table& keys() const noexcept { return keys_; }
+
+  /// A session closed its socket. Any thread.
+  void on_session_closed(std::uint64_t id);
+
+ private:
+  void do_accept();
+  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void check_idle();
+
+  boost::asio::io_context& io_;
+  server_options options_;
+  key_table keys_;
+  ingress_stats stats_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+
+  // Acceptor-strand state.
+  bool accepting_ = false;
+  bool started_ = false;
+  bool drain_started_ = false;
+  std::uint64_t next_id_ = 1;
+  std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;
+  std::function<void()> on_idle_;
+};
+
+}  // namespace switchyard::runtime

@@ -1,0 +1,118 @@
+// Assertions shared by the integration tests: OpenAI error bodies, chat answers, SSE streams.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+namespace switchyard::itest {
+
+/// Checks `r` is an OpenAI-style error with `status` and, when given, `code` and `param`.
+inline void require_openai_error(const http_response& r, unsigned status,
+                                 std::string_view code = {}, std::string_view param = {}) {
+  INFO("status " << r.status << " body: " << r.body);
+  REQUIRE(r.status == status);
+  CHECK(r.has_header("x-request-id"));
+  CHECK(r.header("content-type").find("application/json") != std::string::npos);
+  auto doc = r.json();
+  REQUIRE_FALSE(doc.HasParseError());
+  auto* err = json_at(doc, "error");
+  REQUIRE(err != nullptr);
+  REQUIRE(err->IsObject());
+  CHECK_FALSE(json_string(doc, "error/message").empty());
+  CHECK_FALSE(json_string(doc, "error/type").empty());
+  REQUIRE(err->HasMember("code"));
+  REQUIRE(err->HasMember("param"));
+  if (!code.empty()) CHECK(json_string(doc, "error/code") == code);
+  if (!param.empty()) CHECK(json_string(doc, "error/param") == param);
+}
+
+/// Checks `r` is a successful non-stream chat completion; returns the assistant's text.
+inline std::string require_chat_completion(const http_response& r) {
+  INFO("status " << r.status << " body: " << r.body);
+  REQUIRE(r.status == 200);
+  CHECK(r.has_header("x-request-id"));
+  auto doc = r.json();
+  REQUIRE_FALSE(doc.HasParseError());
+  CHECK(json_string(doc, "object") == "chat.completion");
+  CHECK_FALSE(json_string(doc, "id").empty());
+  CHECK(json_string(doc, "choices/0/message/role") == "assistant");
+  CHECK(json_string(doc, "choices/0/finish_reason") == "stop");
+  auto* usage = json_at(doc, "usage");
+  REQUIRE(usage != nullptr);
+  auto* completion = json_at(doc, "usage/completion_tokens");
+  REQUIRE(completion != nullptr);
+  CHECK(completion->IsUint());
+  std::string text = json_string(doc, "choices/0/message/content");
+  CHECK_FALSE(text.empty());
+  return text;
+}
+
+/// What a chat completion stream carried.
+struct stream_summary {
+  std::size_t chunks = 0;  ///< JSON chunk events
+  std::size_t content_chunks = 0;
+  std::string content;           ///< delta contents joined
+  std::string finish_reason;     ///< the last non-null finish_reason
+  int usage_chunks = 0;          ///< chunks with a non-null `usage`
+  bool usage_last = false;       ///< the usage chunk is the last chunk before [DONE]
+  bool done = false;             ///< `[DONE]` arrived
+  bool data_after_done = false;  ///< something came after `[DONE]`
+  int error_events = 0;          ///< `data: {"error":…}` events
+  std::string error_message;
+  std::vector<std::string> unparsable;
+};
+
+/// Folds the `data` of every event of a stream.
+inline stream_summary summarize(const std::vector<std::string>& events) {
+  stream_summary s;
+  bool last_was_usage = false;
+  for (const auto& data : events) {
+    if (s.done) s.data_after_done = true;
+    if (data == "[DONE]") {
+      s.done = true;
+      s.usage_last = last_was_usage;
+      continue;
+    }
+    rapidjson::Document doc;
+    doc.Parse(data.data(), data.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+      s.unparsable.push_back(data);
+      continue;
+    }
+    if (doc.HasMember("error")) {
+      ++s.error_events;
+      s.error_message = json_string(doc, "error/message");
+      continue;
+    }
+    ++s.chunks;
+    last_was_usage = false;
+    if (auto* u = json_at(doc, "usage"); u && !u->IsNull()) {
+      ++s.usage_chunks;
+      last_was_usage = true;
+    }
+    if (auto* choices = json_at(doc, "choices"); choices && choices->IsArray()) {
+      for (const auto& c : choices->GetArray()) {
+        if (auto* content = json_at(c, "delta/content"); content && content->IsString()) {
+          s.content.append(content->GetString(), content->GetStringLength());
+          if (content->GetStringLength() > 0) ++s.content_chunks;
+        }
+        if (auto* fr = json_at(c, "finish_reason"); fr && fr->IsString())
+          s.finish_reason = fr->GetString();
+      }
+    }
+  }
+  return s;
+}
+
+/// Checks that a normal chat request on `port` for `model` still succeeds.
+inline void require_serves_normally(std::uint16_t port, std::string_view model = "chat") {
+  INFO("a normal request after the previous one");
+  require_chat_completion(post_json(port, "/v1/chat/completions", chat_body(model), test_key));
+}
+
+}  // namespace switchyard::itest

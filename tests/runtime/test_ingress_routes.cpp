@@ -1,0 +1,97 @@
+// The route table and the bodies the gateway answers itself.
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+
+#include "runtime/routes.hpp"
+#include "test_ingress_harness.hpp"
+
+using namespace switchyard;
+using runtime::match_route;
+using runtime::route;
+using runtime::route_match;
+
+TEST_CASE("known routes match their method", "[ingress][routes]") {
+  struct row {
+    const char* method;
+    const char* target;
+    route which;
+  };
+  for (auto r :
+       {row{"POST", "/v1/chat/completions", route::chat_completions},
+        row{"POST", "/v1/embeddings", route::embeddings}, row{"GET", "/v1/models", route::models},
+        row{"GET", "/health/live", route::health_live},
+        row{"GET", "/health/ready", route::health_ready}, row{"GET", "/metrics", route::metrics},
+        row{"POST", "/v1/chat/completions?x=1", route::chat_completions}}) {
+    auto m = match_route(r.method, r.target);
+    CHECK(m.outcome == route_match::found);
+    CHECK(m.which == r.which);
+  }
+}
+
+TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow", "[ingress][routes]") {
+  CHECK(match_route("GET", "/v1/nope").outcome == route_match::not_found);
+  CHECK(match_route("POST", "/v1/chat/completions/").outcome == route_match::not_found);
+  CHECK(match_route("POST", "/V1/chat/completions").outcome == route_match::not_found);
+  CHECK(match_route("GET", "").outcome == route_match::not_found);
+  CHECK(match_route("GET", "http://host/v1/models").outcome == route_match::not_found);
+
+  auto m = match_route("GET", "/v1/chat/completions");
+  CHECK(m.outcome == route_match::method_not_allowed);
+  CHECK(m.allow == "POST");
+  m = match_route("POST", "/v1/models");
+  CHECK(m.outcome == route_match::method_not_allowed);
+  CHECK(m.allow == "GET");
+  CHECK(match_route("DELETE", "/metrics").allow == "GET");
+}
+
+TEST_CASE("route errors name the request and the right status", "[ingress][routes]") {
+  auto nf = runtime::route_not_found_error("GET", "/v1/nope?key=secret");
+  CHECK(protocols::http_status(nf.code) == 404);
+  CHECK(nf.message.find("GET /v1/nope") != std::string::npos);
+  CHECK(nf.message.find("secret") == std::string::npos);  // the query string is not echoed
+  auto na = runtime::method_not_allowed_error("PUT", "/v1/models", "GET");
+  CHECK(protocols::http_status(na.code) == 405);
+  CHECK(na.message.find("use GET") != std::string::npos);
+  auto hostile = runtime::route_not_found_error("GET", "/\x01\x02" + std::string(1000, 'a'));
+  CHECK(hostile.message.size() < 400);
+  CHECK(hostile.message.find('\x01') == std::string::npos);
+}
+
+TEST_CASE("only /v1 routes need a key", "[ingress][routes]") {
+  CHECK(runtime::requires_auth(route::chat_completions));
+  CHECK(runtime::requires_auth(route::embeddings));
+  CHECK(runtime::requires_auth(route::models));
+  CHECK_FALSE(runtime::requires_auth(route::health_live));
+  CHECK_FALSE(runtime::requires_auth(route::health_ready));
+  CHECK_FALSE(runtime::requires_auth(route::metrics));
+}
+
+TEST_CASE("the model list holds the models a tenant may use", "[ingress][routes]") {
+  auto cfg = test::make_ingress_config();
+  auto ids = [&](const config::tenant_config& t) {
+    rapidjson::Document d;
+    d.Parse(runtime::models_list_body(*cfg, t).c_str());
+    REQUIRE(d.IsObject());
+    CHECK(std::string{d["object"].GetString()} == "list");
+    std::vector<std::string> out;
+    for (const auto& m : d["data"].GetArray()) {
+      CHECK(std::string{m["object"].GetString()} == "model");
+      CHECK(m["created"].GetInt() == 0);
+      CHECK(std::string{m["owned_by"].GetString()} == "switchyard");
+      out.emplace_back(m["id"].GetString());
+    }
+    return out;
+  };
+  CHECK(ids(cfg->tenants[0]) == std::vector<std::string>{"m1"});
+  CHECK(ids(cfg->tenants[1]) == std::vector<std::string>{"m1", "m2"});
+  config::tenant_config none;
+  none.allowed_models = {"not-configured"};
+  CHECK(ids(none).empty());
+}
+
+TEST_CASE("health bodies", "[ingress][routes]") {
+  CHECK(runtime::health_live_body() == R"({"status":"ok"})");
+  CHECK(runtime::health_ready_body(false) == R"({"status":"ready"})");
+  CHECK(runtime::health_ready_body(true) == R"({"status":"draining"})");
+}
