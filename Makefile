@@ -3,7 +3,7 @@ JOBS   ?= $(shell nproc)
 CONFIG ?= config/switchyard.yaml
 CMAKE  ?= cmake
 
-.PHONY: all deps build build-asan run test test-unit test-asan test-e2e bench-overhead format clean
+.PHONY: all deps deps-e2e build build-gateway build-asan run test test-unit test-asan test-e2e bench-overhead format clean
 
 all: build
 
@@ -25,7 +25,10 @@ build: deps build/build.ninja
 build-asan: deps build-asan/build.ninja
 	$(CMAKE) --build build-asan -j $(JOBS)
 
-run: build
+build-gateway: deps build/build.ninja
+	$(CMAKE) --build build -j $(JOBS) --target switchyard
+
+run: build-gateway
 	@mkdir -p var
 	./build/runtime/switchyard --config $(CONFIG)
 
