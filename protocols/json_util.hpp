@@ -16,9 +16,6 @@ namespace switchyard::protocols::detail {
 /// no surrogates, nothing past U+10FFFF), or npos. ASCII runs are skipped eight bytes at a time.
 std::size_t invalid_utf8_offset(std::string_view s) noexcept;
 
-/// Full precision so that every number the client sent reaches the upstream as the same double.
-constexpr unsigned lossless_parse_flags = rapidjson::kParseFullPrecisionFlag;
-
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 /// Writes `s` as an escaped JSON string.

@@ -6,6 +6,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include "protocols/json_parse.hpp"
 #include "protocols/json_util.hpp"
 
 namespace switchyard::protocols {
@@ -19,10 +20,10 @@ error_info bad_param(std::string param, std::string message) {
   return make_error(gateway_error::bad_request, std::move(message), std::move(param));
 }
 
-std::string parse_error_message(const rapidjson::Document& doc) {
+std::string parse_error_message(const rapidjson::ParseResult& parsed) {
   return std::string("We could not parse the JSON body of your request: ") +
-         rapidjson::GetParseError_En(doc.GetParseError()) + " (at byte " +
-         std::to_string(doc.GetErrorOffset()) +
+         rapidjson::GetParseError_En(parsed.Code()) + " (at byte " +
+         std::to_string(parsed.Offset()) +
          "). The API expects a JSON object; check that your HTTP library sends the body as JSON "
          "with Content-Type: application/json.";
 }
@@ -266,8 +267,10 @@ result<inbound_request, error_info> decode_openai_request(api_kind kind, std::st
                      "(at byte " +
                          std::to_string(bad) + "). Send the body encoded as UTF-8.");
   }
-  doc->Parse<detail::lossless_parse_flags>(body.data(), body.size());
-  if (doc->HasParseError()) return bad_param({}, parse_error_message(*doc));
+  // Not RapidJSON's full-precision mode: it misreads zeros with large exponents ("0e240").
+  if (const auto parsed = detail::parse_lossless(body, *doc); parsed.IsError()) {
+    return bad_param({}, parse_error_message(parsed));
+  }
   if (!doc->IsObject()) {
     return bad_param({}, "The request body must be a JSON object, e.g. {\"model\": …}.");
   }

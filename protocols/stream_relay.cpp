@@ -7,6 +7,7 @@
 
 #include <rapidjson/document.h>
 
+#include "protocols/json_parse.hpp"
 #include "protocols/json_util.hpp"
 
 namespace switchyard::protocols {
@@ -105,8 +106,7 @@ void openai_stream_relay::relay_event(const sse_event& ev, std::string& out) {
 
 void openai_stream_relay::relay_without_usage(const sse_event& ev, std::string& out) {
   rapidjson::Document doc;
-  doc.Parse<detail::lossless_parse_flags>(ev.data.data(), ev.data.size());
-  if (doc.HasParseError() || !doc.IsObject()) {  // cannot happen: usage was read from it
+  if (detail::parse_lossless(ev.data, doc).IsError() || !doc.IsObject()) {  // cannot happen: usage was read from it
     append_event(out, ev.event, ev.data);
     return;
   }

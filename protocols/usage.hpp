@@ -14,6 +14,9 @@ struct usage {
   std::uint32_t cached_tokens = 0;     ///< prompt tokens served from a cache
   std::uint32_t reasoning_tokens = 0;  ///< part of completion_tokens spent on reasoning
   bool reported = false;               ///< false when the upstream said nothing about usage
+  /// Prompt tokens written to a cache (Anthropic `cache_creation_input_tokens`); part of
+  /// prompt_tokens. Last so that existing aggregate initializers keep their meaning.
+  std::uint32_t cache_creation_tokens = 0;
 };
 
 /// Reads OpenAI's `usage` object (with `prompt_tokens_details.cached_tokens` and

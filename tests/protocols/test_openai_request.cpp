@@ -362,3 +362,16 @@ TEST_CASE("the decoded document is shared, not changed, between attempts", "[ope
   CHECK(std::string((*req.json)["model"].GetString()) == "m");
   CHECK_FALSE(req.json->HasMember("stream_options"));
 }
+
+TEST_CASE("zeros with large exponents stay zero on the way upstream (RapidJSON full-precision bug)") {
+  // RapidJSON's kParseFullPrecisionFlag reads 0e240 as 1.8e221; found by fuzzing.
+  auto r = switchyard::protocols::decode_openai_request(
+      switchyard::protocols::api_kind::chat_completions,
+      R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":0e240,"top_p":-0e100})");
+  REQUIRE(r.ok());
+  CHECK((*r->json)["temperature"].GetDouble() == 0.0);
+  CHECK((*r->json)["top_p"].GetDouble() == 0.0);
+  const auto body = switchyard::protocols::encode_openai_upstream(r.value(), "up");
+  CHECK(body.find("e221") == std::string::npos);
+  CHECK(body.find("e81") == std::string::npos);
+}
