@@ -5,7 +5,10 @@
 
 #include <caf/all.hpp>
 
+#include "actors/admission.hpp"
+#include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
+#include "actors/router.hpp"
 #include "actors/request_actor.hpp"
 
 namespace switchyard::actors {
@@ -39,9 +42,24 @@ void gateway::submit(request_context ctx) {
   population->in_flight.fetch_add(1, std::memory_order_relaxed);
   population->started_total.fetch_add(1, std::memory_order_relaxed);
   auto routes = routes_->load(std::memory_order_acquire);
-  auto actor = system_.spawn(request_actor, request_args{std::move(ctx), std::move(routes), ports_});
+
+  // Speculative first attempt: when the plan is clear and its first target has a free slot, start
+  // that attempt here, on the ingress thread, instead of after a hop to an actor thread and a hop
+  // back. The request actor adopts it (its first message) and owns every decision after.
+  const route_target* first = nullptr;
+  slot_ptr first_slot;
+  attempt_spec first_spec;
+  if (const auto p = make_plan(*routes, ctx.request.model, ctx.tenant);
+      !p.error && try_admit_fast(*p.targets.front()->stats)) {
+    first = p.targets.front();
+    first_slot = std::make_shared<provider_slot>(first->provider_actor, first->stats);
+    first_spec = make_attempt_spec(ctx, *routes, *first, 1, caf::actor{});
+  }
+
+  auto actor = system_.spawn(request_actor,
+                             request_args{std::move(ctx), std::move(routes), ports_, first != nullptr});
   caf::actor_cast<caf::abstract_actor*>(actor)->attach_functor(
-      [sink = std::move(sink), population](const caf::error& reason) {
+      [sink, population](const caf::error& reason) {
         population->in_flight.fetch_sub(1, std::memory_order_relaxed);
         if (!reason) return;  // a normal exit: the request answered for itself
         population->crashed_total.fetch_add(1, std::memory_order_relaxed);
@@ -50,6 +68,14 @@ void gateway::submit(request_context ctx) {
             protocols::gateway_error::internal,
             "The gateway failed while handling this request. It was not billed; retry it."));
       });
+  if (first != nullptr) {
+    // `start` sends no event before it returns (port contract), so `adopt` is always the
+    // actor's first message about this attempt.
+    first_spec.listener = actor;
+    auto handle = ports_.transport->start(std::move(first_spec), sink);
+    caf::anon_send(actor, adopt_atom::value, std::uint32_t{1}, std::move(first_slot),
+                   std::move(handle));
+  }
 }
 
 caf::actor gateway::provider_actor_for_test(std::size_t index) const {

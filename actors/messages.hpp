@@ -20,6 +20,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using client_gone_atom = caf::atom_constant<caf::atom("gone")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 
 /// How an attempt ended badly.
 enum class attempt_failure : std::uint8_t {
@@ -77,8 +78,13 @@ class provider_slot;
 /// slot can never leak, even when its holder crashes.
 using slot_ptr = std::shared_ptr<provider_slot>;
 
+class attempt_handle;
+/// A running attempt's cancel handle, as carried by `adopt_atom`.
+using attempt_handle_ptr = std::shared_ptr<attempt_handle>;
+
 }  // namespace switchyard::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::attempt_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::admission)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::slot_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::attempt_handle_ptr)

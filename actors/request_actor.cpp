@@ -89,18 +89,8 @@ void note_failure(self_ptr self, const attempt_event& ev) {
 
 void start_attempt(self_ptr self, const route_target* target, slot_ptr slot) {
   auto& st = self->state;
-  const auto& req = st.args.ctx.request;
-  attempt_spec spec;
-  spec.attempt_id = st.next_attempt_id++;
-  spec.config = st.args.routes->config();
-  spec.provider = target->provider;
-  spec.kind = req.kind;
-  spec.upstream_model = target->target->model;
-  spec.body = protocols::encode_openai_upstream(req, target->target->model);
-  spec.stream = req.stream;
-  spec.client_wants_usage = req.include_usage;
-  spec.request_id = st.args.ctx.request_id;
-  spec.listener = caf::actor_cast<caf::actor>(self);
+  auto spec = make_attempt_spec(st.args.ctx, *st.args.routes, *target, st.next_attempt_id++,
+                                caf::actor_cast<caf::actor>(self));
   ++st.record.attempts;
   st.current = request_state::attempt{spec.attempt_id, std::move(slot), nullptr, target};
   st.current->handle = st.args.ports.transport->start(std::move(spec), st.args.ctx.sink);
@@ -183,7 +173,36 @@ std::chrono::milliseconds safety_deadline(const plan& p) {
   return total;
 }
 
+// The gateway started the first attempt on the ingress thread; from here on it is ours.
+void adopt(self_ptr self, std::uint32_t id, slot_ptr& slot, attempt_handle_ptr& handle) {
+  auto& st = self->state;
+  st.awaiting_adoption = false;
+  const route_target* target = st.route_plan.targets.front();
+  st.next_target = 1;
+  st.next_attempt_id = id + 1;
+  ++st.record.attempts;
+  st.current = request_state::attempt{id, std::move(slot), std::move(handle), target};
+  if (st.client_gone) st.current->handle->cancel();  // its final event finishes us
+}
+
 }  // namespace
+
+attempt_spec make_attempt_spec(const request_context& ctx, const routing_table& routes,
+                               const route_target& target, std::uint32_t id, caf::actor listener) {
+  const auto& req = ctx.request;
+  attempt_spec spec;
+  spec.attempt_id = id;
+  spec.config = routes.config();
+  spec.provider = target.provider;
+  spec.kind = req.kind;
+  spec.upstream_model = target.target->model;
+  spec.body = protocols::encode_openai_upstream(req, target.target->model);
+  spec.stream = req.stream;
+  spec.client_wants_usage = req.include_usage;
+  spec.request_id = ctx.request_id;
+  spec.listener = std::move(listener);
+  return spec;
+}
 
 caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_args args) {
   auto& st = self->state;
@@ -204,14 +223,22 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
     return {};
   }
   self->delayed_send(self, safety_deadline(st.route_plan), deadline_atom::value);
-  try_next(self);
+  if (st.args.first_attempt_started) {
+    st.awaiting_adoption = true;
+  } else {
+    try_next(self);
+  }
   return {
+      [=](adopt_atom, std::uint32_t id, slot_ptr& slot, attempt_handle_ptr& handle) {
+        adopt(self, id, slot, handle);
+      },
       [=](attempt_event& ev) { on_event(self, ev); },
       [=](client_gone_atom) {
         auto& st = self->state;
         st.client_gone = true;
         st.record.client_gone = true;
         if (st.committed == nullptr) st.record.status = 499;  // nginx's "client closed request"
+        if (st.awaiting_adoption) return;  // `adopt` cancels the attempt it receives
         if (st.current && st.current->handle) {
           st.current->handle->cancel();  // its final event brings the usage, then we finish
         } else {

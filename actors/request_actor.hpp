@@ -23,6 +23,9 @@ struct request_args {
   request_context ctx;
   routing_table_ptr routes;
   gateway::ports ports;  ///< `ports.time` is never null here
+  /// The gateway already started the first attempt on the ingress thread (see `gateway::submit`):
+  /// the actor starts none itself and waits for `(adopt_atom, …)`.
+  bool first_attempt_started = false;
 };
 
 struct request_state {
@@ -49,14 +52,20 @@ struct request_state {
   std::string last_failure;
 
   bool client_gone = false;
+  bool awaiting_adoption = false;  // the first attempt runs, its handle is on its way
   bool finished = false;
   request_record record;
 
   static inline const char* name = "request";
 };
 
+/// The attempt `id` of `ctx` against `target`, reporting to `listener`.
+attempt_spec make_attempt_spec(const request_context& ctx, const routing_table& routes,
+                               const route_target& target, std::uint32_t id, caf::actor listener);
+
 /// The request actor's behavior. Messages: `attempt_event` (from the transport),
-/// `client_gone_atom` (from the sink), `deadline_atom` (self-sent safety net).
+/// `client_gone_atom` (from the sink), `deadline_atom` (self-sent safety net), and first of all,
+/// when `first_attempt_started`, `(adopt_atom, attempt id, slot_ptr, attempt_handle_ptr)`.
 caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_args args);
 
 }  // namespace switchyard::actors

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 #include <caf/send.hpp>
 
@@ -230,7 +231,10 @@ void attempt_handle_impl::cancel() {
 std::shared_ptr<actors::attempt_handle> launch_attempt(std::shared_ptr<attempt_base> attempt) {
   auto handle = std::make_shared<attempt_handle_impl>(attempt->executor(), attempt);
   auto strand = attempt->executor();
-  boost::asio::post(strand, [attempt = std::move(attempt)] { attempt->start(); });
+  // defer, not post: called from the session's own handler (the gateway's speculative first
+  // attempt), it runs on this thread right after the handler returns instead of waking another
+  // I/O thread. Either way it never runs before `start` returns (the port's contract).
+  boost::asio::defer(strand, [attempt = std::move(attempt)] { attempt->start(); });
   return handle;
 }
 

@@ -43,17 +43,23 @@ class fake_sink final : public actors::response_sink {
     cv_.notify_all();
   }
   void set_listener(const caf::actor& listener) override {
-    std::lock_guard<std::mutex> g(mutex_);
-    listener_ = listener;
+    bool gone = false;
+    {
+      std::lock_guard<std::mutex> g(mutex_);
+      listener_ = listener;
+      gone = gone_;
+    }
+    if (gone) caf::anon_send(listener, actors::client_gone_atom::value);  // the port's contract
   }
   /// The client disconnects.
   void disconnect() {
     caf::actor l;
     {
       std::lock_guard<std::mutex> g(mutex_);
+      gone_ = true;
       l = listener_;
     }
-    caf::anon_send(l, actors::client_gone_atom::value);
+    if (l) caf::anon_send(l, actors::client_gone_atom::value);
   }
   std::optional<protocols::error_info> wait_error() {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -71,6 +77,7 @@ class fake_sink final : public actors::response_sink {
   std::condition_variable cv_;
   std::vector<protocols::error_info> errors_;
   caf::actor listener_;
+  bool gone_ = false;
   std::atomic<std::uint32_t> committed_{0xffffffff};
 };
 

@@ -237,20 +237,26 @@ TEST_CASE("a client that goes away cancels the running attempt and is recorded a
   CHECK(f.transport->count() == 1);  // never failed over
 }
 
-TEST_CASE("a crashed request actor answers 500 and frees its provider slot") {
-  auto config = test::config_builder{}.provider("a", 1).model("m", {"a"}).build();
+TEST_CASE("a crashed request actor answers 500 and frees its provider slots") {
+  auto config = test::config_builder{}.provider("a", 1).provider("b", 1).model("m", {"a", "b"}).build();
   gateway_fixture f{config};
-  f.transport->throw_on_start = true;
   auto sink = f.submit("m");
+  auto first = f.transport->wait_attempt(0);
+  REQUIRE(first);
+  // The failover attempt is started by the request actor itself; make that start throw.
+  f.transport->throw_on_start = true;
+  first->fail(attempt_failure::upstream_status, 503);
   auto err = sink->wait_error();
   REQUIRE(err);
   CHECK(err->code == gateway_error::internal);
   CHECK(f.gw->requests().crashed_total == 1);
-  // The slot it held went back to the provider: the next request is admitted.
+  // Both slots went back (a's at the failure, b's with the dead actor's state): the next request
+  // is admitted at once.
   f.transport->throw_on_start = false;
   f.submit("m");
-  auto next = f.transport->wait_attempt(0);
+  auto next = f.transport->wait_attempt(1);
   REQUIRE(next);
+  CHECK(next->spec.provider->name == "a");
   next->succeed();
   REQUIRE(f.observer->wait_record());
 }
