@@ -56,8 +56,8 @@ bool allowed_for(fault_kind k, std::string_view key) {
 }
 
 bool is_known_key(std::string_view key) {
-  for (auto k : {"kind", "probability", "count", "stream", "status", "retry_after",
-                 "after_tokens", "ms"}) {
+  for (auto k :
+       {"kind", "probability", "count", "stream", "status", "retry_after", "after_tokens", "ms"}) {
     if (key == k) return true;
   }
   return false;
@@ -260,6 +260,12 @@ std::optional<fault_rule> fault_plan::pick(bool is_stream, const fault_rule* req
     return r;
   }
   return std::nullopt;
+}
+
+bool fault_plan::fires_once(bool is_stream, const fault_rule& r) {
+  if (!r.matches(is_stream)) return false;
+  std::lock_guard lock(mu_);
+  return fires(r);
 }
 
 std::string fault_plan::to_json() const {

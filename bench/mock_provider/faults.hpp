@@ -62,7 +62,7 @@ struct fault_rule {
 
 /// Validates one rule object. Errors name the key at fault, prefixed by `where` (e.g. "rules[2]").
 protocols::result<fault_rule, std::string> parse_fault_rule(const rapidjson::Value& v,
-                                                           std::string_view where = "rule");
+                                                            std::string_view where = "rule");
 
 /// Parses and validates one rule from its JSON text (the `--fault` and `x-mock-fault` form).
 protocols::result<fault_rule, std::string> parse_fault_rule(std::string_view json);
@@ -89,6 +89,10 @@ class fault_plan {
   /// The fault for one request: `request_rule` (from the `x-mock-fault` header) is tried
   /// first, then the plan's rules. Firing a rule with a `count` uses one of its hits.
   std::optional<fault_rule> pick(bool is_stream, const fault_rule* request_rule = nullptr);
+
+  /// True when a one-off rule (not in the plan, e.g. from a header) matches and fires, drawing
+  /// from the plan's generator.
+  bool fires_once(bool is_stream, const fault_rule& r);
 
   /// The plan as `{"rules":[...]}` with the hits left.
   std::string to_json() const;

@@ -26,8 +26,8 @@ bool parse_uint(std::string_view s, T lo, T hi, T& out) {
 
 std::string range_error(std::string_view name, std::string_view value, std::uint64_t lo,
                         std::uint64_t hi) {
-  return "--" + std::string(name) + ": \"" + std::string(value) +
-         "\" is not an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  return "--" + std::string(name) + ": \"" + std::string(value) + "\" is not an integer from " +
+         std::to_string(lo) + " to " + std::to_string(hi);
 }
 
 // Splits "host:port" / "[v6]:port" and checks both halves.
@@ -103,9 +103,18 @@ std::string format_endpoint(std::string_view host, std::uint16_t port) {
   return s;
 }
 
+latency_model effective_latency(const options& o) {
+  if (o.latency) return *o.latency;
+  latency_model m;
+  m.ms = o.latency_ms;
+  return m;
+}
+
 result<options, std::string> parse_options(const std::vector<std::string_view>& args) {
   options o;
   bool have_listen = false;
+  bool have_latency_ms = false;
+  std::optional<std::pair<double, std::uint32_t>> tail;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg == "-h") arg = "--help";
@@ -143,6 +152,35 @@ result<options, std::string> parse_options(const std::vector<std::string_view>& 
     } else if (name == "latency-ms") {
       if (!parse_uint<std::uint32_t>(value, 0, max_ms, o.latency_ms)) {
         return range_error(name, value, 0, max_ms);
+      }
+      have_latency_ms = true;
+    } else if (name == "latency") {
+      auto m = parse_latency_spec(value);
+      if (!m) return "--latency: " + m.error();
+      o.latency = m.value();
+    } else if (name == "tail") {
+      // SHARE:MS, e.g. 0.01:1000 slows 1% of the requests by one second.
+      auto colon = value.find(':');
+      double share = -1;
+      std::uint32_t ms = 0;
+      if (colon != std::string_view::npos) {
+        auto s = value.substr(0, colon);
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), share);
+        if (s.empty() || ec != std::errc{} || p != s.data() + s.size()) share = -1;
+      }
+      if (colon == std::string_view::npos || !(share >= 0 && share <= 1) ||
+          !parse_uint<std::uint32_t>(value.substr(colon + 1), 0, max_ms, ms)) {
+        return "--tail: \"" + std::string(value) +
+               "\" is not SHARE:MS (a share from 0 to 1 and milliseconds from 0 to 3600000)";
+      }
+      tail.emplace(share, ms);
+    } else if (name == "phase") {
+      auto phases = parse_phases(value);
+      if (!phases) return "--phase: " + phases.error();
+      for (auto& p : phases.value()) o.phases.push_back(std::move(p));
+    } else if (name == "max-concurrency") {
+      if (!parse_uint<std::uint32_t>(value, 0, 1'000'000, o.max_concurrency)) {
+        return range_error(name, value, 0, 1'000'000);
       }
     } else if (name == "ttft-ms") {
       if (!parse_uint<std::uint32_t>(value, 0, max_ms, o.ttft_ms)) {
@@ -199,6 +237,16 @@ result<options, std::string> parse_options(const std::vector<std::string_view>& 
     }
   }
   if (!have_listen && !o.help) return std::string("--listen HOST:PORT is required (port 0 = any)");
+  if (have_latency_ms && o.latency) {
+    return std::string(
+        "--latency-ms and --latency both set the latency; give one (--latency fixed:MS)");
+  }
+  if (tail) {
+    latency_model m = effective_latency(o);
+    m.tail_share = tail->first;
+    m.tail_ms = tail->second;
+    o.latency = m;
+  }
   return o;
 }
 
@@ -217,6 +265,15 @@ Prints "mock_provider listening on HOST:PORT" as its first stdout line; logs go 
   --listen HOST:PORT         address to bind (IPv4, [IPv6] or localhost); port 0 = any free port
   --threads N                I/O threads (default 1)
   --latency-ms N             delay before the first byte of every model-route answer (default 0)
+  --latency SPEC             latency distribution instead of --latency-ms: fixed:MS or
+                             lognormal:MEDIAN_MS:SIGMA (e.g. lognormal:50:0.5)
+  --tail SHARE:MS            heavy tail: SHARE of the requests (0..1) wait MS more, e.g. 0.01:1000
+  --phase JSON               a timed phase (or an array of them), seconds from the scenario clock:
+                             {"from_s":10,"to_s":20,"status":503}, {"from_s":15,"to_s":25,
+                             "down":true}, or latency / tokens_per_second / faults for a window;
+                             repeatable. POST /_mock/clock restarts the clock.
+  --max-concurrency N        answer at most N model-route requests at once; the others wait in
+                             arrival order, as at a saturated provider (default 0 = no limit)
   --ttft-ms N                extra delay before the first byte of a stream (default 0)
   --tokens-per-second R      pace of stream token chunks; 0 = all at once (default 0)
   --reply-tokens N           tokens per reply, capped by the request's max_tokens (default 16)
@@ -237,7 +294,7 @@ Prints "mock_provider listening on HOST:PORT" as its first stdout line; logs go 
 Fault rule keys: kind (status|hang|reset|cut|slow_first_token|delay), status, retry_after,
 probability, count, after_tokens (cut), ms (delay, slow_first_token), stream.
 Admin API: POST/GET/DELETE /_mock/faults, GET/DELETE /_mock/stats, GET/DELETE /_mock/requests,
-GET /_mock/last_request. See bench/README.md.
+GET /_mock/last_request, GET/POST /_mock/clock. See bench/README.md.
 )";
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/mock_provider/faults.hpp"
+#include "bench/mock_provider/timeline.hpp"
 #include "protocols/result.hpp"
 
 namespace switchyard::mock {
@@ -21,8 +22,16 @@ struct options {
   std::uint16_t listen_port = 0;
   /// Threads running the one io_context.
   unsigned threads = 1;
-  /// Milliseconds before the first byte of every answer on the model routes.
+  /// Milliseconds before the first byte of every answer on the model routes (when `latency`
+  /// is unset).
   std::uint32_t latency_ms = 0;
+  /// The latency distribution of the model routes (`--latency`, `--tail`); unset = a fixed
+  /// `latency_ms`.
+  std::optional<latency_model> latency;
+  /// Timed phases (`--phase`), counted from the scenario clock (start, or POST /_mock/clock).
+  std::vector<phase> phases;
+  /// Most model-route requests answered at once; more wait in arrival order (0 = no limit).
+  std::uint32_t max_concurrency = 0;
   /// Extra milliseconds before the first byte of a stream (time to first token).
   std::uint32_t ttft_ms = 0;
   /// Token chunks per second in a stream; 0 sends them all at once.
@@ -62,6 +71,9 @@ protocols::result<options, std::string> parse_options(int argc, const char* cons
 
 /// The `--help` text.
 std::string usage_text();
+
+/// The latency model the options describe: `latency`, or a fixed `latency_ms`.
+latency_model effective_latency(const options& o);
 
 /// `host:port`, with brackets around an IPv6 host.
 std::string format_endpoint(std::string_view host, std::uint16_t port);

@@ -73,16 +73,26 @@ struct status_style {
 
 status_style style_for(unsigned status) {
   switch (status) {
-    case 400: return {"invalid_request_error", ""};
-    case 401: return {"invalid_request_error", "invalid_api_key"};
-    case 403: return {"permission_error", ""};
-    case 404: return {"invalid_request_error", "not_found"};
-    case 405: return {"invalid_request_error", "method_not_allowed"};
-    case 408: return {"timeout_error", ""};
-    case 413: return {"invalid_request_error", "request_too_large"};
-    case 429: return {"requests", "rate_limit_exceeded"};
-    case 431: return {"invalid_request_error", "headers_too_large"};
-    default: break;
+    case 400:
+      return {"invalid_request_error", ""};
+    case 401:
+      return {"invalid_request_error", "invalid_api_key"};
+    case 403:
+      return {"permission_error", ""};
+    case 404:
+      return {"invalid_request_error", "not_found"};
+    case 405:
+      return {"invalid_request_error", "method_not_allowed"};
+    case 408:
+      return {"timeout_error", ""};
+    case 413:
+      return {"invalid_request_error", "request_too_large"};
+    case 429:
+      return {"requests", "rate_limit_exceeded"};
+    case 431:
+      return {"invalid_request_error", "headers_too_large"};
+    default:
+      break;
   }
   if (status >= 500) return {"server_error", ""};
   return {"invalid_request_error", ""};
@@ -118,8 +128,8 @@ std::string chat_completion_body(std::string_view id, std::string_view model, st
                                           shape.finish_reason);
 }
 
-chat_stream::chat_stream(std::string id, std::string model, std::int64_t created,
-                         reply_shape shape, std::uint32_t prompt_tokens, bool include_usage)
+chat_stream::chat_stream(std::string id, std::string model, std::int64_t created, reply_shape shape,
+                         std::uint32_t prompt_tokens, bool include_usage)
     : id_(std::move(id)),
       model_(std::move(model)),
       created_(created),
@@ -148,13 +158,11 @@ void chat_stream::append_frame(std::size_t j, std::string& out) const {
   }
   std::size_t tail = j - token_frames_end();
   if (tail == 0) {
-    append_sse_frame(out, protocols::build_chat_chunk(id_, model_, created_,
-                                                                 std::nullopt, "",
-                                                                 shape_.finish_reason));
+    append_sse_frame(out, protocols::build_chat_chunk(id_, model_, created_, std::nullopt, "",
+                                                      shape_.finish_reason));
   } else if (tail == 1 && include_usage_) {
-    append_sse_frame(
-        out, protocols::build_usage_chunk(id_, model_, created_,
-                                          make_usage(prompt_tokens_, shape_.tokens)));
+    append_sse_frame(out, protocols::build_usage_chunk(id_, model_, created_,
+                                                       make_usage(prompt_tokens_, shape_.tokens)));
   } else {
     append_sse_frame(out, "[DONE]");
   }
@@ -188,7 +196,7 @@ std::uint64_t embedding_seed(std::uint64_t seed, const rapidjson::Value& input) 
 }
 
 protocols::result<std::uint32_t, std::string> embedding_dimensions(const rapidjson::Value& request,
-                                                                  std::uint32_t fallback) {
+                                                                   std::uint32_t fallback) {
   if (!request.IsObject()) return fallback;
   auto it = request.FindMember("dimensions");
   if (it == request.MemberEnd() || it->value.IsNull()) return fallback;
@@ -201,8 +209,8 @@ protocols::result<std::uint32_t, std::string> embedding_dimensions(const rapidjs
 std::string embeddings_body(std::string_view model, std::size_t inputs, std::uint32_t dimensions,
                             std::uint64_t seed, std::uint32_t prompt_tokens,
                             protocols::embedding_encoding encoding) {
-  return protocols::build_embeddings(model, inputs, dimensions, seed,
-                                     make_usage(prompt_tokens, 0), encoding);
+  return protocols::build_embeddings(model, inputs, dimensions, seed, make_usage(prompt_tokens, 0),
+                                     encoding);
 }
 
 std::string models_body(const std::vector<std::string>& models) {

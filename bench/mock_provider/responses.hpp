@@ -90,7 +90,7 @@ std::uint64_t embedding_seed(std::uint64_t seed, const rapidjson::Value& input);
 /// The request's `dimensions` if present (an integer from 1 to 8192), else `fallback`.
 /// The error names the param.
 protocols::result<std::uint32_t, std::string> embedding_dimensions(const rapidjson::Value& request,
-                                                                  std::uint32_t fallback);
+                                                                   std::uint32_t fallback);
 
 /// An embeddings response of `inputs` vectors.
 std::string embeddings_body(std::string_view model, std::size_t inputs, std::uint32_t dimensions,

@@ -1,5 +1,6 @@
 // The mock provider's listener: binds, accepts connections onto strands of one io_context run
-// by N threads, and stops on SIGINT/SIGTERM or on request.
+// by N threads, goes down and comes back on the same port as timed phases say, and stops on
+// SIGINT/SIGTERM or on request.
 #pragma once
 
 #include <memory>
@@ -47,10 +48,19 @@ class server {
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
 
+  // Down phases, all on the acceptor's strand: go down or up as the timeline says now, then
+  // wait for its next edge.
+  void schedule_phases();
+  void go_down();
+  void come_up();
+
   std::shared_ptr<server_state> state_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
+  boost::asio::steady_timer phase_timer_;
+  boost::asio::ip::tcp::endpoint bound_;
+  bool down_ = false;
   std::optional<boost::asio::signal_set> signals_;
 };
 

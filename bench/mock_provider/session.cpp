@@ -2,8 +2,8 @@
 // the whole / streamed / cut / hung answers, all as async operations on the session's strand.
 #include "bench/mock_provider/session.hpp"
 
-#include <sys/ioctl.h>
 #include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -66,21 +66,55 @@ session::session(net::ip::tcp::socket&& socket, std::shared_ptr<server_state> st
   state_->counters.connection_opened();
 }
 
-session::~session() { state_->counters.connection_closed(); }
+session::~session() {
+  release_slot();
+  state_->remove_session(this);
+  state_->counters.connection_closed();
+}
 
 void session::start() {
+  state_->add_session(this, weak_from_this());
   net::dispatch(stream_.get_executor(),
                 beast::bind_front_handler(&session::do_read, shared_from_this()));
+}
+
+void session::kill() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->close_now(); });
 }
 
 template <class F>
 void session::after(std::uint32_t ms, F&& next) {
   if (ms == 0) return next();
   timer_.expires_after(milliseconds(ms));
-  timer_.async_wait([self = shared_from_this(), next = std::forward<F>(next)](
-                        beast::error_code ec) mutable {
-    if (!ec) next();
+  timer_.async_wait(
+      [self = shared_from_this(), next = std::forward<F>(next)](beast::error_code ec) mutable {
+        if (!ec) next();
+      });
+}
+
+template <class F>
+void session::when_admitted(F&& next) {
+  if (!state_->gate.limited()) return next();
+  auto self = shared_from_this();
+  auto pending = std::make_shared<std::decay_t<F>>(std::forward<F>(next));
+  bool now = state_->gate.acquire_or_wait([self, pending] {
+    // Called from whichever thread released the slot: continue on our own strand.
+    net::post(self->stream_.get_executor(), [self, pending] {
+      self->holds_slot_ = true;
+      if (self->closed_) return self->release_slot();
+      (*pending)();
+    });
   });
+  if (now) {
+    holds_slot_ = true;
+    (*pending)();
+  }
+}
+
+void session::release_slot() {
+  if (!holds_slot_) return;
+  holds_slot_ = false;
+  state_->gate.release();
 }
 
 // ---- reading -------------------------------------------------------------------------------
@@ -130,11 +164,10 @@ void session::on_read_error(beast::error_code ec) {
     version_ = 11;
     req_ = request_type{};
     bool body = ec == http::error::body_limit;
-    prepare_error(body ? 413 : 431,
-                  body ? "Request body is larger than " + std::to_string(opts_.max_body_bytes) +
-                             " bytes."
-                       : "Request headers are larger than " +
-                             std::to_string(opts_.max_header_bytes) + " bytes.");
+    prepare_error(body ? 413 : 431, body ? "Request body is larger than " +
+                                               std::to_string(opts_.max_body_bytes) + " bytes."
+                                         : "Request headers are larger than " +
+                                               std::to_string(opts_.max_header_bytes) + " bytes.");
     log(body ? 413 : 431, "over limit");
     return do_write();
   }
@@ -191,6 +224,7 @@ void session::handle_request() {
     case route::admin:
       if (path == "/_mock/faults") return handle_faults_admin();
       if (path == "/_mock/stats") return handle_stats_admin();
+      if (path == "/_mock/clock") return handle_clock_admin();
       if (path == "/_mock/requests" || path == "/_mock/last_request") {
         return handle_requests_admin(path == "/_mock/last_request");
       }
@@ -225,7 +259,14 @@ bool session::pick_fault(bool is_stream, std::optional<fault_rule>& out) {
     }
     header_rule = parsed.value();
   }
-  out = state_->faults.pick(is_stream, header_rule ? &*header_rule : nullptr);
+  // A request's own rule first, then the active phases' rules, then the plan.
+  if (header_rule && state_->faults.fires_once(is_stream, *header_rule)) {
+    out = header_rule;
+  } else if (auto phase_fault = state_->phases.pick_fault(is_stream)) {
+    out = phase_fault;
+  } else {
+    out = state_->faults.pick(is_stream);
+  }
   if (out) state_->counters.count_fault(out->kind);
   return true;
 }
@@ -243,14 +284,13 @@ bool session::take_over_by_fault(const std::optional<fault_rule>& fault) {
       do_hang_read();
       return true;
     case fault_kind::status: {
-      prepare_error(fault->status,
-                    "mock_provider: injected fault (status " + std::to_string(fault->status) +
-                        ").");
+      prepare_error(fault->status, "mock_provider: injected fault (status " +
+                                       std::to_string(fault->status) + ").");
       if (fault->retry_after_s) {
         res_.set(http::field::retry_after, std::to_string(*fault->retry_after_s));
       }
       log(fault->status, "fault=status");
-      after(opts_.latency_ms, [this] { do_write(); });
+      after(plan_.latency_ms, [this] { do_write(); });
       return true;
     }
     case fault_kind::cut:
@@ -276,6 +316,7 @@ void session::handle_chat() {
     return do_write();
   }
   const auto& in = decoded.value();
+  plan_ = state_->phases.plan();
   std::optional<fault_rule> fault;
   if (!pick_fault(in.stream, fault)) return;
   if (take_over_by_fault(fault)) return;
@@ -286,18 +327,19 @@ void session::handle_chat() {
 
   if (!in.stream) {
     prepare(200, "application/json",
-            chat_completion_body(request_id_, in.model, created, shape,
-                                 in.prompt_tokens_estimate));
+            chat_completion_body(request_id_, in.model, created, shape, in.prompt_tokens_estimate));
     log(200, cut_ ? "fault=cut" : "");
-    if (cut_) return after(opts_.latency_ms + delay_ms_, [this] { do_write_cut(); });
-    return after(opts_.latency_ms + delay_ms_, [this] { do_write(); });
+    return when_admitted([this] {
+      if (cut_) return after(plan_.latency_ms + delay_ms_, [this] { do_write_cut(); });
+      after(plan_.latency_ms + delay_ms_, [this] { do_write(); });
+    });
   }
 
-  chat_.emplace(request_id_, in.model, created, shape, in.prompt_tokens_estimate,
-                in.include_usage);
+  chat_.emplace(request_id_, in.model, created, shape, in.prompt_tokens_estimate, in.include_usage);
   frame_limit_ = cut_ ? chat_->cut_frame_limit(cut_after_tokens_) : chat_->frame_count();
   log(200, cut_ ? "stream fault=cut" : "stream");
-  after(opts_.latency_ms + opts_.ttft_ms + delay_ms_, [this] { start_stream(); });
+  when_admitted(
+      [this] { after(plan_.latency_ms + opts_.ttft_ms + delay_ms_, [this] { start_stream(); }); });
 }
 
 void session::handle_embeddings() {
@@ -324,6 +366,7 @@ void session::handle_embeddings() {
     return do_write();
   }
   const auto& input = input_it->value;
+  plan_ = state_->phases.plan();
   std::optional<fault_rule> fault;
   if (!pick_fault(false, fault)) return;
   if (take_over_by_fault(fault)) return;
@@ -334,8 +377,10 @@ void session::handle_embeddings() {
                           embedding_seed(opts_.seed, input), in.prompt_tokens_estimate,
                           protocols::requested_embedding_encoding(in)));
   log(200, cut_ ? "fault=cut" : "");
-  if (cut_) return after(opts_.latency_ms + delay_ms_, [this] { do_write_cut(); });
-  after(opts_.latency_ms + delay_ms_, [this] { do_write(); });
+  when_admitted([this] {
+    if (cut_) return after(plan_.latency_ms + delay_ms_, [this] { do_write_cut(); });
+    after(plan_.latency_ms + delay_ms_, [this] { do_write(); });
+  });
 }
 
 void session::handle_models() {
@@ -387,6 +432,33 @@ void session::handle_stats_admin() {
     default:
       prepare_error(405, "Use GET or DELETE on /_mock/stats.");
       res_.set(http::field::allow, "GET, DELETE");
+      break;
+  }
+  do_write();
+}
+
+void session::handle_clock_admin() {
+  auto state_json = [this] {
+    std::string s = state_->phases.to_json();
+    s.pop_back();  // the closing brace: the gate's figures go in the same object
+    s += ",\"concurrency\":{\"limit\":" + std::to_string(opts_.max_concurrency) +
+         ",\"in_use\":" + std::to_string(state_->gate.in_use()) +
+         ",\"waiting\":" + std::to_string(state_->gate.waiting()) + "}}";
+    return s;
+  };
+  switch (req_.method()) {
+    case http::verb::get:
+      prepare(200, "application/json", state_json());
+      break;
+    case http::verb::post:
+      state_->phases.restart();
+      if (state_->on_clock_restart) state_->on_clock_restart();
+      prepare(200, "application/json", state_json());
+      log(200, "clock restarted");
+      break;
+    default:
+      prepare_error(405, "Use GET or POST on /_mock/clock.");
+      res_.set(http::field::allow, "GET, POST");
       break;
   }
   do_write();
@@ -450,6 +522,7 @@ void session::on_write(beast::error_code ec, std::size_t) {
 }
 
 void session::finish_response() {
+  release_slot();
   request_id_.clear();
   chat_.reset();
   if (!keep_alive_) return lingering_close();
@@ -508,9 +581,9 @@ void session::start_stream() {
 
   first_byte_at_ = std::chrono::steady_clock::now();
   token_interval_ = {};
-  if (opts_.tokens_per_second > 0) {
+  if (plan_.tokens_per_second > 0) {
     token_interval_ = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(1.0 / opts_.tokens_per_second));
+        std::chrono::duration<double>(1.0 / plan_.tokens_per_second));
   }
   next_frame_ = 0;
   do_write_frames();
@@ -527,9 +600,9 @@ void session::do_write_frames() {
   }
   bool last = next_frame_ == chat_->frame_count();
   chunk_size_line_ = http_chunk_size_line(payload_.size());
-  std::array<net::const_buffer, 4> buffers = {
-      net::buffer(head_bytes_), net::buffer(chunk_size_line_), net::buffer(payload_),
-      net::buffer(last ? chunk_end_and_last : chunk_end)};
+  std::array<net::const_buffer, 4> buffers = {net::buffer(head_bytes_),
+                                              net::buffer(chunk_size_line_), net::buffer(payload_),
+                                              net::buffer(last ? chunk_end_and_last : chunk_end)};
   stream_.expires_after(milliseconds(opts_.idle_timeout_ms));
   net::async_write(stream_, buffers,
                    beast::bind_front_handler(&session::on_frames_written, shared_from_this()));
@@ -603,14 +676,14 @@ void session::reset_now() {
 void session::close_now() {
   if (closed_) return;
   closed_ = true;
+  release_slot();
   timer_.cancel();
   beast::error_code ec;
   stream_.socket().close(ec);
 }
 
 std::string session::next_request_id() {
-  return "chatcmpl-mock-" +
-         std::to_string(state_->next_id.fetch_add(1, std::memory_order_relaxed));
+  return "chatcmpl-mock-" + std::to_string(state_->next_id.fetch_add(1, std::memory_order_relaxed));
 }
 
 void session::log(unsigned status, std::string_view note) const {

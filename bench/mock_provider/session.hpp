@@ -39,6 +39,9 @@ class session : public std::enable_shared_from_this<session> {
   /// Starts reading requests.
   void start();
 
+  /// Closes the connection from any thread, as a crashed provider would (a down phase).
+  void kill();
+
  private:
   using request_type = boost::beast::http::request<boost::beast::http::string_body>;
   using response_type = boost::beast::http::response<boost::beast::http::string_body>;
@@ -59,6 +62,7 @@ class session : public std::enable_shared_from_this<session> {
   void handle_faults_admin();
   void handle_stats_admin();
   void handle_requests_admin(bool last_only);
+  void handle_clock_admin();
   void record_request();
   bool authorized();
 
@@ -89,6 +93,11 @@ class session : public std::enable_shared_from_this<session> {
   template <class F>
   void after(std::uint32_t ms, F&& next);
 
+  // Runs `next` once the --max-concurrency gate admits this request (at once when unlimited).
+  template <class F>
+  void when_admitted(F&& next);
+  void release_slot();
+
   // Hang: read and discard until the client closes.
   void do_hang_read();
   void on_hang_read(boost::beast::error_code ec, std::size_t bytes);
@@ -115,6 +124,10 @@ class session : public std::enable_shared_from_this<session> {
   unsigned version_ = 11;
   bool keep_alive_ = true;
   std::string request_id_;
+
+  // Latency and token rate of the request being answered (from the scenario timeline).
+  request_plan plan_;
+  bool holds_slot_ = false;
 
   // Set by take_over_by_fault for the request being answered.
   std::uint32_t delay_ms_ = 0;

@@ -77,8 +77,7 @@ std::string stats::to_json() const {
   }
   out += '}';
   append_field(out, "streams", streams_.load(std::memory_order_relaxed), first);
-  append_field(out, "streams_completed", streams_completed_.load(std::memory_order_relaxed),
-               first);
+  append_field(out, "streams_completed", streams_completed_.load(std::memory_order_relaxed), first);
   append_field(out, "faults_total", faults_total, first);
   out += ",\"faults\":{";
   inner = true;
@@ -95,8 +94,7 @@ std::string stats::to_json() const {
   out += '}';
   auto open = open_connections_.load(std::memory_order_relaxed);
   append_field(out, "open_connections", open < 0 ? 0 : static_cast<std::uint64_t>(open), first);
-  append_field(out, "connections_total", connections_total_.load(std::memory_order_relaxed),
-               first);
+  append_field(out, "connections_total", connections_total_.load(std::memory_order_relaxed), first);
   out += '}';
   return out;
 }

@@ -96,8 +96,8 @@ TEST_CASE("faults: bad rules are rejected naming the key") {
         "rule.probability: expected a number from 0 to 1");
   CHECK(rule_error(R"({"kind":"hang","probability":-0.1})").rfind("rule.probability:", 0) == 0);
   CHECK(rule_error(R"({"kind":"hang","probability":"1"})").rfind("rule.probability:", 0) == 0);
-  CHECK(rule_error(R"({"kind":"hang","count":0})").rfind("rule.count: expected an integer from 1",
-                                                         0) == 0);
+  CHECK(rule_error(R"({"kind":"hang","count":0})")
+            .rfind("rule.count: expected an integer from 1", 0) == 0);
   CHECK(rule_error(R"({"kind":"hang","stream":1})") == "rule.stream: expected true or false");
   CHECK(rule_error(R"({"kind":"delay"})").rfind("rule.ms: missing", 0) == 0);
   CHECK(rule_error(R"({"kind":"slow_first_token"})").rfind("rule.ms: missing", 0) == 0);
@@ -207,8 +207,8 @@ TEST_CASE("faults: replace and clear start afresh") {
 }
 
 TEST_CASE("faults: probability 0 never fires and does not use hits") {
-  fault_plan plan(1, {rule(R"({"kind":"hang","probability":0})"),
-                      rule(R"({"kind":"reset","count":1})")});
+  fault_plan plan(
+      1, {rule(R"({"kind":"hang","probability":0})"), rule(R"({"kind":"reset","count":1})")});
   CHECK(plan.pick(false)->kind == fault_kind::reset);
   CHECK_FALSE(plan.pick(false));
 }

@@ -11,7 +11,9 @@ using namespace switchyard::mock;
 
 namespace {
 
-auto parse(std::vector<std::string_view> args) { return parse_options(args); }
+auto parse(std::vector<std::string_view> args) {
+  return parse_options(args);
+}
 
 // The error for `args`, or "" when they parsed.
 std::string error_of(std::vector<std::string_view> args) {
@@ -45,12 +47,35 @@ TEST_CASE("options: defaults with only --listen") {
 }
 
 TEST_CASE("options: every option, in both spellings") {
-  auto r = parse({"--listen=[::1]:8080", "--threads", "4", "--latency-ms=5", "--ttft-ms", "20",
-                  "--tokens-per-second", "12.5", "--reply-tokens", "3", "--embedding-dimensions",
-                  "8", "--models", "a,b-1,c.2", "--fault", R"({"kind":"status","status":503})",
-                  "--fault", R"({"kind":"hang","count":1})", "--api-key", "sk-test", "--seed",
-                  "18446744073709551615", "--max-body-bytes", "1024", "--max-header-bytes", "2048",
-                  "--idle-timeout-ms", "250", "--verbose"});
+  auto r = parse({"--listen=[::1]:8080",
+                  "--threads",
+                  "4",
+                  "--latency-ms=5",
+                  "--ttft-ms",
+                  "20",
+                  "--tokens-per-second",
+                  "12.5",
+                  "--reply-tokens",
+                  "3",
+                  "--embedding-dimensions",
+                  "8",
+                  "--models",
+                  "a,b-1,c.2",
+                  "--fault",
+                  R"({"kind":"status","status":503})",
+                  "--fault",
+                  R"({"kind":"hang","count":1})",
+                  "--api-key",
+                  "sk-test",
+                  "--seed",
+                  "18446744073709551615",
+                  "--max-body-bytes",
+                  "1024",
+                  "--max-header-bytes",
+                  "2048",
+                  "--idle-timeout-ms",
+                  "250",
+                  "--verbose"});
   REQUIRE(r.ok());
   const auto& o = r.value();
   CHECK(o.listen_host == "::1");
@@ -160,4 +185,41 @@ TEST_CASE("options: a bad --fault names the rule key") {
 TEST_CASE("options: endpoints are formatted with brackets for IPv6") {
   CHECK(format_endpoint("127.0.0.1", 80) == "127.0.0.1:80");
   CHECK(format_endpoint("::1", 8080) == "[::1]:8080");
+}
+
+TEST_CASE("options: latency distribution, heavy tail, phases and max concurrency") {
+  auto r = parse({"--listen", "127.0.0.1:0", "--latency", "lognormal:50:0.5", "--tail", "0.02:800",
+                  "--phase", R"({"from_s":1,"to_s":2,"status":503})", "--phase",
+                  R"([{"from_s":3,"to_s":4,"down":true}])", "--max-concurrency", "8"});
+  REQUIRE(r.ok());
+  const auto& o = r.value();
+  REQUIRE(o.latency);
+  CHECK(o.latency->kind == latency_model::dist::lognormal);
+  CHECK(o.latency->tail_share == 0.02);
+  CHECK(o.latency->tail_ms == 800);
+  REQUIRE(o.phases.size() == 2);
+  CHECK(o.phases[1].down);
+  CHECK(o.max_concurrency == 8);
+
+  // --tail on top of a fixed --latency-ms keeps the fixed base.
+  auto t = parse({"--listen", "127.0.0.1:0", "--latency-ms", "30", "--tail", "0.5:100"});
+  REQUIRE(t.ok());
+  CHECK(effective_latency(t.value()).ms == 30);
+  CHECK(effective_latency(t.value()).tail_ms == 100);
+  // Without either, the latency is the fixed --latency-ms.
+  CHECK(effective_latency(parse({"--listen", "127.0.0.1:0"}).value()).constant());
+}
+
+TEST_CASE("options: bad scenario options say what is wrong") {
+  CHECK(error_of({"--listen", "127.0.0.1:0", "--latency-ms", "5", "--latency", "fixed:5"}) ==
+        "--latency-ms and --latency both set the latency; give one (--latency fixed:MS)");
+  CHECK(error_of({"--listen", "127.0.0.1:0", "--latency", "lognormal:5"}) ==
+        "--latency: \"lognormal:5\": expected lognormal:MEDIAN_MS:SIGMA, e.g. lognormal:50:0.5 "
+        "(sigma 0 to 5)");
+  CHECK(error_of({"--listen", "127.0.0.1:0", "--tail", "0.1"}) ==
+        "--tail: \"0.1\" is not SHARE:MS (a share from 0 to 1 and milliseconds from 0 to 3600000)");
+  CHECK(error_of({"--listen", "127.0.0.1:0", "--phase", R"({"from_s":2,"to_s":1,"status":500})"}) ==
+        "--phase: phase.to_s: must be after from_s");
+  CHECK(error_of({"--listen", "127.0.0.1:0", "--max-concurrency", "-1"}) ==
+        "--max-concurrency: \"-1\" is not an integer from 0 to 1000000");
 }

@@ -12,7 +12,9 @@ TEST_CASE("the request log keeps the newest entries up to its capacity") {
   request_log log{2};
   CHECK(log.last_json().empty());
   for (int i = 0; i < 3; ++i) {
-    log.add({"POST", "/v1/chat/completions", {{"Authorization", "Bearer k" + std::to_string(i)}},
+    log.add({"POST",
+             "/v1/chat/completions",
+             {{"Authorization", "Bearer k" + std::to_string(i)}},
              R"({"model":"m)" + std::to_string(i) + R"("})"});
   }
   rapidjson::Document all;

@@ -158,14 +158,17 @@ TEST_CASE("responses: embedding inputs, seeds and dimensions") {
 }
 
 TEST_CASE("responses: embeddings bodies have one vector per input") {
-  auto d = json(embeddings_body("emb", 2, 5, 99, 7, switchyard::protocols::embedding_encoding::float_array));
+  auto d = json(
+      embeddings_body("emb", 2, 5, 99, 7, switchyard::protocols::embedding_encoding::float_array));
   CHECK(std::string(d["object"].GetString()) == "list");
   CHECK(std::string(d["model"].GetString()) == "emb");
   REQUIRE(d["data"].Size() == 2);
   CHECK(d["data"][1]["index"].GetUint() == 1);
   CHECK(d["data"][0]["embedding"].Size() == 5);
   CHECK(d["usage"]["prompt_tokens"].GetUint() == 7);
-  CHECK(embeddings_body("emb", 2, 5, 99, 7, switchyard::protocols::embedding_encoding::float_array) == embeddings_body("emb", 2, 5, 99, 7, switchyard::protocols::embedding_encoding::float_array));
+  CHECK(
+      embeddings_body("emb", 2, 5, 99, 7, switchyard::protocols::embedding_encoding::float_array) ==
+      embeddings_body("emb", 2, 5, 99, 7, switchyard::protocols::embedding_encoding::float_array));
 }
 
 TEST_CASE("responses: the model list") {

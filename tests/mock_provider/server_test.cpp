@@ -18,13 +18,17 @@ using std::chrono::steady_clock;
 
 namespace {
 
-std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+std::string str(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
 
 std::uint64_t stat(const rapidjson::Document& d, const char* group, const char* key) {
   return d[group][key].GetUint64();
 }
 
-bool is_reset(const beast::error_code& ec) { return ec == net::error::connection_reset; }
+bool is_reset(const beast::error_code& ec) {
+  return ec == net::error::connection_reset;
+}
 
 // Waits, by asking the server (never by sleeping), until `pred(stats)` holds.
 template <class Pred>
@@ -35,7 +39,9 @@ bool await_stats(const tcp::endpoint& ep, Pred pred) {
   return false;
 }
 
-std::string header_block(const std::string& raw) { return raw.substr(0, raw.find("\r\n\r\n")); }
+std::string header_block(const std::string& raw) {
+  return raw.substr(0, raw.find("\r\n\r\n"));
+}
 
 std::size_t count_of(std::string_view hay, std::string_view needle) {
   std::size_t n = 0;
@@ -95,8 +101,8 @@ TEST_CASE("server: a stream sends role, one chunk per token, stop, usage and [DO
   o.reply_tokens = 5;
   running_server s(o);
   client c(s.endpoint());
-  auto res = c.exchange(post("/v1/chat/completions",
-                             chat_body(true, R"("stream_options":{"include_usage":true})")));
+  auto res = c.exchange(
+      post("/v1/chat/completions", chat_body(true, R"("stream_options":{"include_usage":true})")));
   REQUIRE(res.result_int() == 200);
   CHECK(res[http::field::content_type] == "text/event-stream");
   CHECK(res.chunked());
@@ -162,14 +168,16 @@ TEST_CASE("server: embeddings, models and health") {
   running_server s(o);
   client c(s.endpoint());
 
-  auto emb = c.exchange(post("/v1/embeddings", R"({"model":"emb","input":["a","b"],"dimensions":3})"));
+  auto emb =
+      c.exchange(post("/v1/embeddings", R"({"model":"emb","input":["a","b"],"dimensions":3})"));
   REQUIRE(emb.result_int() == 200);
   auto d = parse_json(emb.body());
   CHECK(str(d["model"]) == "emb");
   REQUIRE(d["data"].Size() == 2);
   CHECK(d["data"][0]["embedding"].Size() == 3);
   // The same input embeds the same way.
-  auto again = c.exchange(post("/v1/embeddings", R"({"model":"emb","input":["a","b"],"dimensions":3})"));
+  auto again =
+      c.exchange(post("/v1/embeddings", R"({"model":"emb","input":["a","b"],"dimensions":3})"));
   CHECK(again.body() == emb.body());
 
   auto one = parse_json(c.exchange(post("/embeddings", R"({"model":"emb","input":"hi"})")).body());
@@ -279,9 +287,10 @@ TEST_CASE("server: Expect: 100-continue is answered before the body") {
   running_server s;
   client c(s.endpoint());
   auto body = chat_body();
-  c.send_raw("POST /v1/chat/completions HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
-             "Expect: 100-continue\r\nContent-Length: " +
-             std::to_string(body.size()) + "\r\n\r\n");
+  c.send_raw(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
   auto cont = c.read();
   CHECK(cont.result_int() == 100);
   c.send_raw(body);
@@ -380,7 +389,8 @@ TEST_CASE("fault cut: a stream gets the role chunk and N token chunks, then a re
   set_plan(s.endpoint(), R"([{"kind":"cut","after_tokens":2,"stream":true}])");
 
   client c(s.endpoint());
-  c.send(post("/v1/chat/completions", chat_body(true, R"("stream_options":{"include_usage":true})")));
+  c.send(
+      post("/v1/chat/completions", chat_body(true, R"("stream_options":{"include_usage":true})")));
   auto r = c.read_until_closed();
   CHECK(is_reset(r.ec));
   CHECK(header_block(r.bytes).rfind("HTTP/1.1 200 OK", 0) == 0);
@@ -448,9 +458,8 @@ TEST_CASE("fault hang: no bytes ever, and the connection stays open until the cl
   set_plan(s.endpoint(), R"({"kind":"hang","count":1})");
   client hung(s.endpoint());
   hung.send(post("/v1/chat/completions", chat_body(true)));
-  REQUIRE(await_stats(s.endpoint(), [](const rapidjson::Document& d) {
-    return stat(d, "faults", "hang") == 1;
-  }));
+  REQUIRE(await_stats(s.endpoint(),
+                      [](const rapidjson::Document& d) { return stat(d, "faults", "hang") == 1; }));
   // The stats connection and the hung one.
   CHECK(fetch_stats(s.endpoint())["open_connections"].GetUint64() >= 2);
   CHECK(hung.available() == 0);

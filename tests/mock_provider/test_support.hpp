@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include <rapidjson/document.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,7 +23,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <rapidjson/document.h>
 
 #include "bench/mock_provider/options.hpp"
 #include "bench/mock_provider/server.hpp"
@@ -101,7 +101,8 @@ class client {
   void send_raw(std::string_view bytes) {
     beast::error_code ec;
     stream_.expires_after(deadline);
-    net::async_write(stream_, net::buffer(bytes), [&](beast::error_code e, std::size_t) { ec = e; });
+    net::async_write(stream_, net::buffer(bytes),
+                     [&](beast::error_code e, std::size_t) { ec = e; });
     run();
     if (ec) throw std::runtime_error("write: " + ec.message());
   }
@@ -168,16 +169,16 @@ class client {
     std::array<char, 4096> chunk{};
     stream_.expires_after(deadline);
     bool done = false;
-    std::function<void(beast::error_code, std::size_t)> on_read =
-        [&](beast::error_code e, std::size_t n) {
-          out.bytes.append(chunk.data(), n);
-          if (e) {
-            out.ec = e;
-            done = true;
-            return;
-          }
-          stream_.async_read_some(net::buffer(chunk), on_read);
-        };
+    std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code e,
+                                                                      std::size_t n) {
+      out.bytes.append(chunk.data(), n);
+      if (e) {
+        out.ec = e;
+        done = true;
+        return;
+      }
+      stream_.async_read_some(net::buffer(chunk), on_read);
+    };
     stream_.async_read_some(net::buffer(chunk), on_read);
     run();
     if (!done) out.ec = beast::error::timeout;
