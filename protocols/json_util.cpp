@@ -58,4 +58,25 @@ std::size_t invalid_utf8_offset(std::string_view s) noexcept {
   return std::string_view::npos;
 }
 
+void write_openai_usage(json_writer& w, const usage& u) {
+  w.StartObject();
+  w.Key("prompt_tokens");
+  w.Uint(u.prompt_tokens);
+  w.Key("completion_tokens");
+  w.Uint(u.completion_tokens);
+  w.Key("total_tokens");
+  w.Uint64(std::uint64_t{u.prompt_tokens} + u.completion_tokens);
+  w.Key("prompt_tokens_details");
+  w.StartObject();
+  w.Key("cached_tokens");
+  w.Uint(u.cached_tokens);
+  w.EndObject();
+  w.Key("completion_tokens_details");
+  w.StartObject();
+  w.Key("reasoning_tokens");
+  w.Uint(u.reasoning_tokens);
+  w.EndObject();
+  w.EndObject();
+}
+
 }  // namespace switchyard::protocols::detail

@@ -10,6 +10,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "protocols/usage.hpp"
+
 namespace switchyard::protocols::detail {
 
 /// Offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong forms,
@@ -19,6 +21,10 @@ std::size_t invalid_utf8_offset(std::string_view s) noexcept;
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 /// Writes `s` as an escaped JSON string.
+/// OpenAI's `usage` object (the value only; the caller writes the key): prompt, completion and
+/// total tokens with cached and reasoning details. One writer for every OpenAI body and chunk.
+void write_openai_usage(json_writer& w, const usage& u);
+
 inline void write_string(json_writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }

@@ -17,24 +17,7 @@ using detail::write_string;
 
 void write_usage(json_writer& w, const usage& u) {
   w.Key("usage");
-  w.StartObject();
-  w.Key("prompt_tokens");
-  w.Uint(u.prompt_tokens);
-  w.Key("completion_tokens");
-  w.Uint(u.completion_tokens);
-  w.Key("total_tokens");
-  w.Uint64(std::uint64_t{u.prompt_tokens} + u.completion_tokens);
-  w.Key("prompt_tokens_details");
-  w.StartObject();
-  w.Key("cached_tokens");
-  w.Uint(u.cached_tokens);
-  w.EndObject();
-  w.Key("completion_tokens_details");
-  w.StartObject();
-  w.Key("reasoning_tokens");
-  w.Uint(u.reasoning_tokens);
-  w.EndObject();
-  w.EndObject();
+  detail::write_openai_usage(w, u);
 }
 
 // The members every completion object and chunk starts with.

@@ -123,27 +123,6 @@ class openai_response_decoder {
   detail::reader r_{gateway_error::upstream_failed};
 };
 
-void write_usage(json_writer& w, const usage& u) {
-  w.StartObject();
-  w.Key("prompt_tokens");
-  w.Uint(u.prompt_tokens);
-  w.Key("completion_tokens");
-  w.Uint(u.completion_tokens);
-  w.Key("total_tokens");
-  w.Uint64(std::uint64_t{u.prompt_tokens} + u.completion_tokens);
-  w.Key("prompt_tokens_details");
-  w.StartObject();
-  w.Key("cached_tokens");
-  w.Uint(u.cached_tokens);
-  w.EndObject();
-  w.Key("completion_tokens_details");
-  w.StartObject();
-  w.Key("reasoning_tokens");
-  w.Uint(u.reasoning_tokens);
-  w.EndObject();
-  w.EndObject();
-}
-
 class openai_response_encoder {
  public:
   openai_response_encoder(const canonical_response& resp, json_writer& w)
@@ -262,7 +241,7 @@ class openai_response_encoder {
       detail::write_raw(w_, resp_.usage_raw);
     } else if (resp_.usage.reported) {
       w_.Key("usage");
-      write_usage(w_, resp_.usage);
+      detail::write_openai_usage(w_, resp_.usage);
     }
     if (same_) {
       detail::write_extras(w_, resp_.extras);
