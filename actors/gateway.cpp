@@ -49,11 +49,14 @@ void gateway::submit(request_context ctx) {
   const route_target* first = nullptr;
   slot_ptr first_slot;
   attempt_spec first_spec;
-  if (const auto p = make_plan(*routes, ctx.request.model, ctx.tenant);
-      !p.error && try_admit_fast(*p.targets.front()->stats)) {
-    first = p.targets.front();
-    first_slot = std::make_shared<provider_slot>(first->provider_actor, first->stats);
-    first_spec = make_attempt_spec(ctx, *routes, *first, 1, caf::actor{});
+  if (const auto p = make_plan(*routes, ctx.request.model, ctx.tenant); !p.error) {
+    // A target that cannot take the request as sent is left to the actor, which explains it.
+    auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});
+    if (spec.ok() && try_admit_fast(*p.targets.front()->stats)) {
+      first = p.targets.front();
+      first_slot = std::make_shared<provider_slot>(first->provider_actor, first->stats);
+      first_spec = std::move(spec).value();
+    }
   }
 
   auto actor = system_.spawn(request_actor,

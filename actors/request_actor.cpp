@@ -12,6 +12,7 @@
 #include "actors/messages.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/router.hpp"
+#include "protocols/upstream_request.hpp"
 
 namespace switchyard::actors {
 
@@ -49,7 +50,9 @@ void answer_error(self_ptr self, const protocols::error_info& error) {
 void give_up(self_ptr self) {
   auto& st = self->state;
   const auto& model = st.args.ctx.request.model;
-  if (st.failures == 0) {
+  if (st.failures == 0 && st.refusals == 0 && st.encode_error) {
+    answer_error(self, *st.encode_error);  // no target can take the request as sent
+  } else if (st.failures == 0) {
     answer_error(self, make_error(gateway_error::overloaded,
                                   "Every provider serving `" + model +
                                       "` is at capacity. Retry after the delay in Retry-After.",
@@ -87,10 +90,9 @@ void note_failure(self_ptr self, const attempt_event& ev) {
   st.record.error = st.last_failure;
 }
 
-void start_attempt(self_ptr self, const route_target* target, slot_ptr slot) {
+void start_attempt(self_ptr self, const route_target* target, slot_ptr slot, attempt_spec spec) {
   auto& st = self->state;
-  auto spec = make_attempt_spec(st.args.ctx, *st.args.routes, *target, st.next_attempt_id++,
-                                caf::actor_cast<caf::actor>(self));
+  spec.attempt_id = st.next_attempt_id++;
   ++st.record.attempts;
   st.current = request_state::attempt{spec.attempt_id, std::move(slot), nullptr, target};
   st.current->handle = st.args.ports.transport->start(std::move(spec), st.args.ctx.sink);
@@ -105,15 +107,25 @@ void try_next(self_ptr self) {
     return give_up(self);
   }
   const route_target* target = targets[st.next_target++];
+  // Encoded before a slot is asked for: a target that cannot take the request holds none.
+  auto encoded = make_attempt_spec(st.args.ctx, *st.args.routes, *target, 0,
+                                   caf::actor_cast<caf::actor>(self));
+  if (!encoded.ok()) {
+    if (!st.encode_error) st.encode_error = encoded.error();
+    return try_next(self);
+  }
   if (try_admit_fast(*target->stats)) {  // a free slot and nobody waiting: no mailbox round trip
     return start_attempt(self, target,
-                         std::make_shared<provider_slot>(target->provider_actor, target->stats));
+                         std::make_shared<provider_slot>(target->provider_actor, target->stats),
+                         std::move(encoded).value());
   }
+  auto spec = std::make_shared<attempt_spec>(std::move(encoded).value());
   self->request(target->provider_actor, caf::infinite, acquire_atom::value)
       .then(
           [=](admission verdict, slot_ptr& slot) {
             if (self->state.finished) return;  // the slot is released with the message
-            if (verdict == admission::admitted) return start_attempt(self, target, std::move(slot));
+            if (verdict == admission::admitted)
+              return start_attempt(self, target, std::move(slot), std::move(*spec));
             ++self->state.refusals;
             try_next(self);
           },
@@ -187,16 +199,25 @@ void adopt(self_ptr self, std::uint32_t id, slot_ptr& slot, attempt_handle_ptr& 
 
 }  // namespace
 
-attempt_spec make_attempt_spec(const request_context& ctx, const routing_table& routes,
-                               const route_target& target, std::uint32_t id, caf::actor listener) {
+protocols::result<attempt_spec, protocols::error_info> make_attempt_spec(
+    const request_context& ctx, const routing_table& routes, const route_target& target,
+    std::uint32_t id, caf::actor listener) {
   const auto& req = ctx.request;
+  const auto upstream = config::dialect_of(target.provider->type);
+  auto encoded = protocols::encode_upstream_request(
+      req, {upstream, target.target->model, target.model->drop_unsupported});
+  if (!encoded.ok()) return std::move(encoded).error();
   attempt_spec spec;
   spec.attempt_id = id;
   spec.config = routes.config();
   spec.provider = target.provider;
   spec.kind = req.kind;
+  spec.client_dialect = req.client;
+  spec.upstream_dialect = upstream;
   spec.upstream_model = target.target->model;
-  spec.body = protocols::encode_openai_upstream(req, target.target->model);
+  spec.path = std::move(encoded.value().path);
+  spec.body = std::move(encoded.value().body);
+  spec.dropped = std::move(encoded.value().dropped);
   spec.stream = req.stream;
   spec.client_wants_usage = req.include_usage;
   spec.request_id = ctx.request_id;

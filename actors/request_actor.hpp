@@ -4,9 +4,9 @@
 #pragma once
 
 #include <memory>
-
 #include <optional>
 #include <string>
+
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -14,9 +14,10 @@
 #include "actors/messages.hpp"
 #include "actors/router.hpp"
 #include "actors/routing_table.hpp"
+#include "protocols/error.hpp"
+#include "protocols/result.hpp"
 
 namespace switchyard::actors {
-
 
 /// Spawn arguments of a request actor.
 struct request_args {
@@ -50,6 +51,9 @@ struct request_state {
   std::uint32_t refusals = 0;
   std::uint32_t retry_after_s = 0;
   std::string last_failure;
+  /// Why the first target that could not take the request as sent refused it (a field its
+  /// dialect cannot honour); the answer when no target could.
+  std::optional<protocols::error_info> encode_error;
 
   bool client_gone = false;
   bool awaiting_adoption = false;  // the first attempt runs, its handle is on its way
@@ -59,9 +63,12 @@ struct request_state {
   static inline const char* name = "request";
 };
 
-/// The attempt `id` of `ctx` against `target`, reporting to `listener`.
-attempt_spec make_attempt_spec(const request_context& ctx, const routing_table& routes,
-                               const route_target& target, std::uint32_t id, caf::actor listener);
+/// The attempt `id` of `ctx` against `target`, reporting to `listener`, with the request encoded
+/// for the target's dialect. An error (400 naming a field the target cannot honour, unless its
+/// model drops such fields) means this target cannot serve the request as sent.
+protocols::result<attempt_spec, protocols::error_info> make_attempt_spec(
+    const request_context& ctx, const routing_table& routes, const route_target& target,
+    std::uint32_t id, caf::actor listener);
 
 /// The request actor's behavior. Messages: `attempt_event` (from the transport),
 /// `client_gone_atom` (from the sink), `deadline_atom` (self-sent safety net), and first of all,

@@ -12,7 +12,8 @@ routing_table::routing_table(config::snapshot_ptr config, std::vector<caf::actor
     r.model = &model;
     for (const auto& t : model.targets) {
       r.targets.push_back(route_target{&t, &config_->providers.at(t.provider_index),
-                                       providers_.at(t.provider_index), stats.at(t.provider_index)});
+                                       providers_.at(t.provider_index), stats.at(t.provider_index),
+                                       &model});
     }
     routes_.emplace(model.name, std::move(r));
   }

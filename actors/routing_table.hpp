@@ -22,6 +22,7 @@ struct route_target {
   const config::provider_config* provider = nullptr;
   caf::actor provider_actor;
   std::shared_ptr<provider_stats> stats;
+  const config::model_config* model = nullptr;  ///< the model this target serves
 };
 
 /// A model and its targets, in configured order.

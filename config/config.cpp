@@ -11,8 +11,32 @@ std::string_view to_string(provider_type t) noexcept {
     case provider_type::mock: return "mock";
     case provider_type::openai: return "openai";
     case provider_type::openai_compatible: return "openai-compatible";
+    case provider_type::anthropic: return "anthropic";
+    case provider_type::gemini: return "gemini";
   }
   return "unknown";
+}
+
+protocols::dialect dialect_of(provider_type t) noexcept {
+  switch (t) {
+    case provider_type::anthropic: return protocols::dialect::anthropic;
+    case provider_type::gemini: return protocols::dialect::gemini;
+    case provider_type::mock:
+    case provider_type::openai:
+    case provider_type::openai_compatible: break;
+  }
+  return protocols::dialect::openai;
+}
+
+std::string_view api_key_header(provider_type t) noexcept {
+  switch (t) {
+    case provider_type::anthropic: return "x-api-key";
+    case provider_type::gemini: return "x-goog-api-key";
+    case provider_type::mock:
+    case provider_type::openai:
+    case provider_type::openai_compatible: break;
+  }
+  return "authorization";
 }
 
 const provider_config* snapshot::find_provider(const std::string& name) const {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocols/canonical.hpp"
+
 namespace switchyard::config {
 
 using milliseconds = std::chrono::milliseconds;
@@ -35,10 +37,19 @@ enum class provider_type : std::uint8_t {
   mock,               ///< in-process simulated provider; answers offline
   openai,             ///< api.openai.com or an Azure-like OpenAI endpoint
   openai_compatible,  ///< vLLM, Ollama, llama.cpp server, Together, Groq…
+  anthropic,          ///< Anthropic Messages API
+  gemini,             ///< Google Gemini generateContent
 };
 
-/// The YAML spelling of `t` ("mock", "openai", "openai-compatible").
+/// The YAML spelling of `t` ("mock", "openai", "openai-compatible", "anthropic", "gemini").
 std::string_view to_string(provider_type t) noexcept;
+
+/// The API dialect a provider of type `t` speaks (the in-process mock speaks OpenAI's).
+protocols::dialect dialect_of(provider_type t) noexcept;
+
+/// The header that carries a provider's `api_key`, lowercase: "authorization" (sent as
+/// `Bearer <key>`), "x-api-key" (Anthropic) or "x-goog-api-key" (Gemini).
+std::string_view api_key_header(provider_type t) noexcept;
 
 /// Upstream timeouts of one provider (each 0 = no limit).
 struct upstream_timeouts {
@@ -78,6 +89,7 @@ struct provider_config {
   std::uint32_t max_idle_connections = 64;  ///< `max_idle_connections` kept in the pool
   upstream_timeouts timeouts;        ///< `*_timeout_ms`
   std::map<std::string, std::string> headers;  ///< `headers:` extra request headers
+  std::string anthropic_version = "2023-06-01";  ///< `anthropic_version` (type anthropic only)
   mock_settings mock;                ///< `mock:` (type mock only)
   int line = 0;                      ///< where it was defined, for messages
 };
@@ -97,6 +109,9 @@ struct model_config {
   std::string name;
   std::vector<target_config> targets;
   std::uint32_t max_attempts = 3;  ///< `max_attempts`: attempts per request across targets
+  /// `drop_unsupported`: a request field a target's dialect cannot honour is dropped (and named
+  /// in the `x-switchyard-dropped-fields` response header) instead of answering 400.
+  bool drop_unsupported = false;
 };
 
 /// A tenant and the keys that act for it.

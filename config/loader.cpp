@@ -60,7 +60,9 @@ constexpr double max_price_usd_per_mtok = 100'000;
 constexpr std::size_t max_name_length = 256;
 
 constexpr const char* default_openai_base_url = "https://api.openai.com/v1";
-constexpr const char* provider_types = "mock, openai, openai-compatible";
+constexpr const char* default_anthropic_base_url = "https://api.anthropic.com/v1";
+constexpr const char* default_gemini_base_url = "https://generativelanguage.googleapis.com/v1beta";
+constexpr const char* provider_types = "mock, openai, openai-compatible, anthropic, gemini";
 
 // The loader stops at the first error. Errors travel as an exception inside this file only (the
 // recursive walk would otherwise check a result after every call); load_string turns it back
@@ -180,7 +182,8 @@ bool is_reserved_header(std::string_view lower_name) {
 bool has_auth_header(const provider_config& p) {
   return std::any_of(p.headers.begin(), p.headers.end(), [](const auto& h) {
     std::string lower = lowercase(h.first);
-    return lower == "authorization" || lower == "api-key" || lower == "x-api-key";
+    return lower == "authorization" || lower == "api-key" || lower == "x-api-key" ||
+           lower == "x-goog-api-key";
   });
 }
 
@@ -397,6 +400,13 @@ class loader {
     return milliseconds{static_cast<milliseconds::rep>(integer(e, min, max))};
   }
 
+  bool boolean(const entry& e) const {
+    std::string s = text(e, "true or false");
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail(e, "must be true or false, got " + quote(s));
+  }
+
   double number(const entry& e, double max) const {
     std::string s = text(e, "a non-negative number");
     double v = 0;
@@ -533,7 +543,8 @@ class loader {
     mapping m = map_of(e,
                        {"name", "type", "base_url", "api_key", "max_in_flight", "max_queue",
                         "queue_timeout_ms", "max_idle_connections", "connect_timeout_ms",
-                        "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "headers", "mock"},
+                        "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "headers", "mock",
+                        "anthropic_version"},
                        false);
     provider_config p;
     p.line = e.mark.is_null() ? 0 : e.mark.line + 1;
@@ -548,6 +559,10 @@ class loader {
       p.type = provider_type::openai;
     else if (type == "openai-compatible")
       p.type = provider_type::openai_compatible;
+    else if (type == "anthropic")
+      p.type = provider_type::anthropic;
+    else if (type == "gemini")
+      p.type = provider_type::gemini;
     else
       fail(type_entry, "unknown provider type " + quote(type) + "; valid types: " + provider_types);
 
@@ -558,6 +573,10 @@ class loader {
       p.base_url = text(*b, "a URL");
     } else if (p.type == provider_type::openai) {
       p.base_url = default_openai_base_url;
+    } else if (p.type == provider_type::anthropic) {
+      p.base_url = default_anthropic_base_url;
+    } else if (p.type == provider_type::gemini) {
+      p.base_url = default_gemini_base_url;
     } else if (p.type == provider_type::openai_compatible) {
       fail(m.mark, join_path(m.path, "base_url"),
            "is required for type openai-compatible, e.g. http://127.0.0.1:8000/v1");
@@ -601,13 +620,22 @@ class loader {
         fail(mk->key.Mark(), mk->path, "is only valid for type mock");
       read_mock(*mk, p.mock);
     }
+    if (auto* v = m.find("anthropic_version")) {
+      if (p.type != provider_type::anthropic)
+        fail(v->key.Mark(), v->path, "is only valid for type anthropic");
+      p.anthropic_version = text(*v, "an API version, e.g. 2023-06-01");
+      if (p.anthropic_version.empty() ||
+          p.anthropic_version.find_first_of(std::string_view{"\r\n\0", 3}) != std::string::npos)
+        fail(*v, "must be a non-empty single-line string, e.g. 2023-06-01");
+    }
 
     if (!missing.empty()) {
       p.enabled = false;
       p.disabled_reason = join(missing, ", ");
       p.api_key.clear();  // half a credential is no credential
       snap_->warnings.push_back("provider '" + p.name + "' disabled: " + p.disabled_reason);
-    } else if (p.type == provider_type::openai && p.api_key.empty() && !has_auth_header(p)) {
+    } else if (p.type != provider_type::mock && p.type != provider_type::openai_compatible &&
+               p.api_key.empty() && !has_auth_header(p)) {
       snap_->warnings.push_back("provider '" + p.name
                                 + "' has no api_key: requests go upstream without credentials");
     }
@@ -631,8 +659,9 @@ class loader {
       std::string lower = lowercase(h.name);
       if (is_reserved_header(lower))
         fail(at, h.path, "is managed by the gateway's HTTP client and cannot be configured");
-      if (lower == "authorization" && has_api_key)
-        fail(at, h.path, "conflicts with api_key, which is sent as \"Authorization: Bearer <api_key>\"; set only one");
+      if (lower == api_key_header(p.type) && has_api_key)
+        fail(at, h.path, "conflicts with api_key, which is sent as " + quote(std::string{api_key_header(p.type)})
+                             + "; set only one");
       auto [it, fresh] = seen.emplace(lower, h.name);
       if (!fresh)
         fail(at, h.path, "duplicate header: names are case-insensitive and " + it->second + " is already set");
@@ -665,7 +694,7 @@ class loader {
   }
 
   model_config read_model(const entry& e, std::map<std::string, int>& names) {
-    mapping m = map_of(e, {"name", "targets", "max_attempts"}, false);
+    mapping m = map_of(e, {"name", "targets", "max_attempts", "drop_unsupported"}, false);
     model_config model;
     const entry& name = require(m, "name", "the model name clients ask for, e.g. gpt-4o-mini");
     model.name = model_name(name);
@@ -684,6 +713,8 @@ class loader {
     }
     if (auto* v = m.find("max_attempts"))
       model.max_attempts = static_cast<std::uint32_t>(integer(*v, 1, 10));
+    if (auto* v = m.find("drop_unsupported"))
+      model.drop_unsupported = boolean(*v);
     return model;
   }
 

@@ -31,6 +31,13 @@ namespace switchyard::protocols {
 /// `original` holds the parsed body for encode_anthropic_passthrough.
 result<canonical_request, error_info> decode_anthropic_request(std::string_view body);
 
+/// Decodes a `POST /v1/messages/count_tokens` body: the same fields as a Messages request, but
+/// `max_tokens` may be absent.
+result<canonical_request, error_info> decode_anthropic_count_tokens_request(std::string_view body);
+
+/// `{"input_tokens":N}`, the count_tokens answer (the gateway's estimate of `req`'s prompt).
+std::string anthropic_count_tokens_body(const canonical_request& req);
+
 /// How encode_anthropic_request fills gaps and treats what it cannot carry.
 struct anthropic_encode_options {
   /// Drop fields Anthropic cannot honour (and list them) instead of failing with a 400.

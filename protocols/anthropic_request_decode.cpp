@@ -16,7 +16,8 @@ using rapidjson::Value;
 
 class anthropic_request_decoder {
  public:
-  explicit anthropic_request_decoder(canonical_request& req) : req_(req) {}
+  anthropic_request_decoder(canonical_request& req, bool require_max_tokens)
+      : req_(req), require_max_tokens_(require_max_tokens) {}
 
   bool decode(const Value& root) {
     req_.origin = dialect::anthropic;
@@ -25,7 +26,7 @@ class anthropic_request_decoder {
       return r_.fail("model", "`model` must be a non-empty string naming the model to use.");
     }
     if (!r_.uint32(root, "max_tokens", {}, req_.max_tokens)) return false;
-    if (!req_.max_tokens) {
+    if (!req_.max_tokens && require_max_tokens_) {
       return r_.fail("max_tokens",
                      "`max_tokens` is required: the maximum number of tokens to "
                      "generate, a non-negative integer.");
@@ -313,21 +314,46 @@ class anthropic_request_decoder {
   }
 
   canonical_request& req_;
+  bool require_max_tokens_;
   detail::reader r_{gateway_error::bad_request};
 };
 
 }  // namespace
 
-result<canonical_request, error_info> decode_anthropic_request(std::string_view body) {
+namespace {
+
+result<canonical_request, error_info> decode(std::string_view body, bool require_max_tokens) {
   auto doc = std::make_shared<rapidjson::Document>();
   if (auto e = detail::parse_object(body, *doc, gateway_error::bad_request, "The request body")) {
     return std::move(*e);
   }
   canonical_request req;
-  anthropic_request_decoder decoder(req);
+  anthropic_request_decoder decoder(req, require_max_tokens);
   if (!decoder.decode(*doc)) return decoder.error();
   req.original = std::move(doc);
   return req;
+}
+
+}  // namespace
+
+result<canonical_request, error_info> decode_anthropic_request(std::string_view body) {
+  return decode(body, true);
+}
+
+result<canonical_request, error_info> decode_anthropic_count_tokens_request(std::string_view body) {
+  return decode(body, false);
+}
+
+std::string anthropic_count_tokens_body(const canonical_request& req) {
+  // Tool definitions count against the prompt too; about 4 bytes of JSON per token, like the
+  // messages' estimate.
+  std::uint64_t tokens = req.prompt_tokens_estimate;
+  for (const auto& t : req.tools) {
+    const std::size_t bytes =
+        t.name.size() + t.description.size() + t.parameters.size() + t.raw.size();
+    tokens += (bytes + 3) / 4;
+  }
+  return "{\"input_tokens\":" + std::to_string(tokens) + "}";
 }
 
 }  // namespace switchyard::protocols

@@ -17,7 +17,8 @@ namespace switchyard::protocols {
 struct gemini_encode_options {
   /// Drop fields Gemini cannot honour (and list them) instead of failing with a 400.
   bool drop_unsupported = false;
-  /// The API version segment of the path.
+  /// The API version segment of the path; empty when the provider's base URL already ends with
+  /// it (the gateway's providers do: `https://generativelanguage.googleapis.com/v1beta`).
   std::string_view api_version = "v1beta";
   /// Write schemas as `parameters` / `responseSchema` (Gemini's OpenAPI subset, for older
   /// endpoints) instead of `parametersJsonSchema` / `responseJsonSchema` (full JSON Schema).
@@ -34,7 +35,7 @@ struct gemini_request {
 };
 
 /// The path for `model` ("models/" prefix optional; other characters percent-encoded):
-/// `/<api_version>/models/<model>:generateContent`, or `:streamGenerateContent?alt=sse` for a
+/// `/<api_version>/models/<model>:generateContent` (no version segment when it is empty), or `:streamGenerateContent?alt=sse` for a
 /// stream (Server-Sent Events, one GenerateContentResponse per event, no terminal event).
 std::string gemini_request_path(std::string_view model, bool stream,
                                 std::string_view api_version = "v1beta");

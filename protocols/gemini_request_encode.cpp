@@ -466,8 +466,8 @@ std::string gemini_request_path(std::string_view model, bool stream, std::string
   if (model.substr(0, prefix.size()) == prefix) model.remove_prefix(prefix.size());
   std::string path;
   path.reserve(model.size() + api_version.size() + 48);
-  path.push_back('/');
-  path.append(api_version).append("/models/");
+  if (!api_version.empty()) path.append("/").append(api_version);
+  path.append("/models/");
   constexpr char hex[] = "0123456789ABCDEF";
   for (const char c : model) {
     if (unreserved(c)) {

@@ -10,6 +10,7 @@
 
 #include <rapidjson/document.h>
 
+#include "protocols/canonical.hpp"
 #include "protocols/error.hpp"
 #include "protocols/openai_builders.hpp"
 #include "protocols/result.hpp"
@@ -22,9 +23,12 @@ enum class api_kind : std::uint8_t {
   embeddings,        ///< POST /v1/embeddings
 };
 
-/// The canonical view of an inbound OpenAI request, plus its parsed JSON for passthrough.
+/// The gateway's view of an inbound request (OpenAI chat or embeddings, or Anthropic Messages),
+/// plus its parsed JSON for same-dialect passthrough.
 struct inbound_request {
-  api_kind kind = api_kind::chat_completions;
+  api_kind kind = api_kind::chat_completions;  ///< Anthropic Messages counts as chat
+  /// The dialect the client spoke, and wants its answer in.
+  dialect client = dialect::openai;
   /// The model name as the client asked for it (a gateway model name).
   std::string model;
   /// `stream: true`.
@@ -37,7 +41,13 @@ struct inbound_request {
   std::uint32_t prompt_tokens_estimate = 0;
   /// The whole request as parsed; immutable and shared between attempts.
   std::shared_ptr<const rapidjson::Document> json;
+  /// Anthropic clients: the decoded request (its `original` is `json`). Null for OpenAI clients,
+  /// whose canonical form is built only for an attempt that crosses dialects.
+  std::shared_ptr<const canonical_request> canonical;
 };
+
+/// An inbound request for an Anthropic Messages client, from its decoded form.
+inbound_request inbound_from_anthropic(canonical_request req);
 
 /// Parses and validates `body` for `kind`. Errors are 400s naming the offending `param`:
 /// not JSON or not an object; `model` missing or not a non-empty string; for chat, `messages`

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <caf/send.hpp>
 
+#include "protocols/client_response.hpp"
 #include "protocols/error.hpp"
 
 namespace switchyard::runtime {
@@ -107,7 +108,7 @@ void attempt_base::fail(attempt_failure f, std::string detail, unsigned upstream
           protocols::gateway_error::upstream_failed,
           "The upstream stream broke before it completed; the response is incomplete. "
           "Retry the request.");
-      channel_->write_stream(protocols::openai_stream_error_event(err), [] {});
+      channel_->write_stream(protocols::stream_error_event(spec_.client_dialect, err), [] {});
       channel_->end_stream();
       stream_broken_ = true;
     }
@@ -131,9 +132,19 @@ bool attempt_base::try_commit() {
 
 std::vector<header_field> attempt_base::response_headers() const {
   std::vector<header_field> h;
-  h.reserve(2);
+  h.reserve(3);
   if (!spec_.request_id.empty()) h.push_back({"x-request-id", spec_.request_id});
   h.push_back({"x-switchyard-provider", spec_.provider->name});
+  if (!spec_.dropped.empty() || !response_dropped_.empty()) {
+    std::string names;
+    for (const auto* list : {&spec_.dropped, &response_dropped_}) {
+      for (const auto& name : *list) {
+        if (!names.empty()) names += ", ";
+        names += name;
+      }
+    }
+    h.push_back({"x-switchyard-dropped-fields", std::move(names)});
+  }
   return h;
 }
 

@@ -55,7 +55,8 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
 
   /// Claims the client's response for this attempt.
   bool try_commit();
-  /// `x-request-id` and `x-switchyard-provider`, sent with a committed response.
+  /// `x-request-id`, `x-switchyard-provider` and, when fields were dropped in translation,
+  /// `x-switchyard-dropped-fields`, sent with a committed response.
   std::vector<header_field> response_headers() const;
   /// Starts the committed stream.
   void begin_stream();
@@ -88,6 +89,8 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   std::shared_ptr<client_channel> channel_;
   boost::asio::any_io_executor strand_;
   protocols::usage usage_;
+  /// Response members the client's dialect had no place for (a translated whole response).
+  std::vector<std::string> response_dropped_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::microseconds ttfb_{0};
   bool committed_ = false;      // won try_commit

@@ -13,6 +13,7 @@
 #include <caf/send.hpp>
 
 #include "actors/messages.hpp"
+#include "protocols/client_response.hpp"
 #include "runtime/server.hpp"
 #include "runtime/session.hpp"
 
@@ -129,7 +130,7 @@ void http_channel::write_error(const protocols::error_info& error,
                                std::vector<header_field> extra) {
   if (error.retry_after_s) extra.push_back({"Retry-After", std::to_string(*error.retry_after_s)});
   send_full(protocols::http_status(error.code), "application/json",
-            protocols::openai_error_body(error), std::move(extra));
+            protocols::error_body(dialect_, error), std::move(extra));
 }
 
 bool http_channel::final_keep_alive() const noexcept {

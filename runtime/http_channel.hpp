@@ -20,6 +20,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <caf/actor.hpp>
 
+#include "protocols/canonical.hpp"
 #include "runtime/client_channel.hpp"
 
 namespace switchyard::runtime {
@@ -60,6 +61,9 @@ class http_channel final : public client_channel,
   const std::string& request_id() const noexcept { return request_id_; }
   /// `send_error` with extra headers (e.g. `Allow` on a 405). Thread-safe.
   void send_error(const protocols::error_info& error, std::vector<header_field> extra);
+  /// The dialect of the client's API (error bodies follow it); set before the channel is shared.
+  void set_dialect(protocols::dialect d) noexcept { dialect_ = d; }
+  protocols::dialect dialect() const noexcept { return dialect_; }
   /// The connection closes after this response (`Connection: close`); call before it starts.
   void close_after_response() noexcept { keep_alive_ = false; }
   /// The client left: queued bytes are dropped, later writes ignored, the listener notified once.
@@ -93,6 +97,7 @@ class http_channel final : public client_channel,
   boost::asio::any_io_executor executor_;
   std::string request_id_;
   unsigned version_;
+  protocols::dialect dialect_ = protocols::dialect::openai;
   std::atomic<std::uint32_t> committed_{uncommitted};
   std::atomic<bool> gone_{false};
   std::mutex listener_mutex_;

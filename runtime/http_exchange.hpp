@@ -1,5 +1,6 @@
-// One attempt over HTTP/1.1 (plain or TLS) against an OpenAI-dialect upstream, on a pooled
-// keep-alive connection: request out, response relayed to the client under the commit rule.
+// One attempt over HTTP/1.1 (plain or TLS) against an upstream of any dialect, on a pooled
+// keep-alive connection: request out, response translated into the client's dialect and relayed
+// under the commit rule.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
-#include "protocols/stream_relay.hpp"
+#include "protocols/stream_translator.hpp"
 #include "runtime/attempt_base.hpp"
 #include "runtime/upstream_pool.hpp"
 #include "runtime/upstream_response.hpp"
@@ -38,8 +39,8 @@ class http_exchange final : public attempt_base {
     discard,      // retryable status: read a small body only to keep the connection
     passthrough,  // non-2xx the client gets as is
     whole,        // 2xx non-stream
-    stream,       // 2xx stream through the relay
-    drain,        // after [DONE]: read the rest of the message so the connection can be reused
+    stream,       // 2xx stream through the translator
+    drain,        // after the stream's end: read the rest of the message to reuse the connection
   };
   enum class io_stage : std::uint8_t { write, read };
 
@@ -61,7 +62,10 @@ class http_exchange final : public attempt_base {
   bool on_header();
   bool on_body();
   bool relay_body();
+  bool commit_stream();
   void on_complete();
+  void complete_stream();
+  void complete_whole(unsigned status);
   void recycle();
   std::string endpoint_name() const;
 
@@ -74,7 +78,7 @@ class http_exchange final : public attempt_base {
   std::string head_;
   boost::beast::flat_buffer buffer_;
   std::optional<upstream_response_parser> parser_;
-  std::optional<protocols::openai_stream_relay> relay_;
+  std::unique_ptr<protocols::stream_translator> relay_;
   body_mode mode_ = body_mode::none;
   bool reused_ = false;    // this exchange runs on a pooled connection
   bool retried_ = false;   // the keep-alive race retry was spent

@@ -1,12 +1,13 @@
 // The response half of one HTTP attempt: incremental parsing, the choice of what to do with each
 // kind of answer, the stream relay and the committed-response rule (design.md §7).
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include <boost/beast/http/error.hpp>
 
-#include "protocols/usage.hpp"
+#include "protocols/client_response.hpp"
 #include "runtime/http_exchange.hpp"
 
 namespace switchyard::runtime {
@@ -27,6 +28,12 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
     if (c != prefix[i]) return false;
   }
   return true;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string status_detail(unsigned status, std::uint32_t retry_after_s) {
@@ -115,8 +122,16 @@ bool http_exchange::on_header() {
          "the upstream answered a stream request with Content-Type '" + type + "'", status);
     return false;
   }
+  protocols::stream_options opts;
+  opts.include_usage = spec_.client_wants_usage;
+  opts.id_seed = spec_.request_id;
+  opts.created = unix_now();
+  relay_ = protocols::make_stream_translator(spec_.client_dialect, spec_.upstream_dialect, opts);
+  if (!relay_) {
+    fail(attempt_failure::protocol, "no stream translation to the client's dialect", status);
+    return false;
+  }
   mode_ = body_mode::stream;
-  relay_.emplace(spec_.client_wants_usage);
   return true;
 }
 
@@ -177,13 +192,7 @@ bool http_exchange::relay_body() {
       }
       return true;  // only comments or partial events so far
     }
-    if (!try_commit()) {
-      fail(attempt_failure::lost_race, "another attempt answered the client first");
-      return false;
-    }
-    ttfb_ = since(started_);
-    begin_stream();
-    report_committed();
+    if (!commit_stream()) return false;
   }
   if (!out.empty() && write_stream(std::move(out)) == write_result::gone) return false;
   switch (state) {
@@ -214,6 +223,75 @@ bool http_exchange::relay_body() {
   return true;
 }
 
+bool http_exchange::commit_stream() {
+  if (!try_commit()) {
+    fail(attempt_failure::lost_race, "another attempt answered the client first");
+    return false;
+  }
+  ttfb_ = since(started_);
+  begin_stream();
+  report_committed();
+  return true;
+}
+
+// The upstream's message ended while the stream was open. A dialect without a terminal event
+// (Gemini) ends this way when complete; for the others it means the stream was cut.
+void http_exchange::complete_stream() {
+  std::string out;
+  const bool complete = relay_->finish_eof(out);
+  usage_ = relay_->last_usage();
+  if (!complete || relay_->events() == 0) {
+    if (!committed_) {
+      recycle();
+      report_failed(attempt_failure::empty_stream, "the upstream stream ended before any event",
+                    parser_->status());
+    } else {
+      fail(attempt_failure::reset, "the upstream ended the stream before its end event");
+    }
+    return;
+  }
+  recycle();
+  if (!committed_ && !commit_stream()) return;
+  if (!out.empty() && write_stream(std::move(out)) == write_result::gone) return;
+  end_stream();
+  report_finished();
+}
+
+// A whole answer: a 2xx in the client's dialect, or a refusal the client gets as its own.
+void http_exchange::complete_whole(unsigned status) {
+  std::string body = std::move(parser_->body());
+  std::string type = parser_->content_type();
+  const bool translated = spec_.client_dialect != spec_.upstream_dialect;
+  if (mode_ == body_mode::whole) {
+    protocols::client_response_options opts;
+    opts.id_seed = spec_.request_id;
+    opts.created = unix_now();
+    auto answer = protocols::client_response_body(spec_.client_dialect, spec_.upstream_dialect,
+                                                  std::move(body), opts);
+    if (!answer.ok()) {
+      recycle();
+      report_failed(attempt_failure::protocol,
+                    "the upstream's response cannot be read: " + answer.error().message, status);
+      return;
+    }
+    body = std::move(answer.value().body);
+    usage_ = answer.value().tokens;
+    response_dropped_ = std::move(answer.value().dropped);
+  } else if (translated) {
+    body = protocols::client_error_passthrough(spec_.client_dialect, spec_.upstream_dialect,
+                                               status, body);
+  }
+  if (translated || type.empty()) type = "application/json";
+  recycle();
+  if (!try_commit()) {
+    report_failed(attempt_failure::lost_race, "another attempt answered the client first");
+    return;
+  }
+  channel_->send_full(status, type, std::move(body), response_headers());
+  report_committed();
+  report_finished();
+}
+
 void http_exchange::on_complete() {
   // Every branch returns the connection to the pool before it reports: the request actor may
   // start the client's next request the moment it hears, and that one should find it there.
@@ -225,31 +303,11 @@ void http_exchange::on_complete() {
                     retry_after_s_);
       return;
     case body_mode::passthrough:
-    case body_mode::whole: {
-      std::string body = std::move(parser_->body());
-      if (mode_ == body_mode::whole) {
-        if (auto u = protocols::extract_openai_usage(body)) usage_ = *u;
-      }
-      const std::string type = parser_->content_type();
-      recycle();
-      if (!try_commit()) {
-        report_failed(attempt_failure::lost_race, "another attempt answered the client first");
-        return;
-      }
-      channel_->send_full(status, type.empty() ? std::string_view{"application/json"} : type,
-                          std::move(body), response_headers());
-      report_committed();
-      report_finished();
+    case body_mode::whole:
+      complete_whole(status);
       return;
-    }
     case body_mode::stream:
-      if (!committed_) {
-        recycle();
-        report_failed(attempt_failure::empty_stream, "the upstream stream ended before any event",
-                      status);
-      } else {
-        fail(attempt_failure::reset, "the upstream ended the stream without [DONE]");
-      }
+      complete_stream();
       return;
     case body_mode::drain:
     case body_mode::none:

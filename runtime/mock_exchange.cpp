@@ -5,6 +5,7 @@
 #include <cmath>
 #include <utility>
 
+#include "protocols/client_response.hpp"
 #include "protocols/openai_builders.hpp"
 
 namespace switchyard::runtime {
@@ -85,6 +86,18 @@ bool mock_exchange::prepare_chat(const protocols::inbound_request& req) {
   // usage_.completion_tokens counts the words actually sent, so a cut stream reports what the
   // client received.
   streaming_answer_ = true;
+  if (spec_.client_dialect != protocols::dialect::openai) {
+    protocols::stream_options opts;
+    opts.id_seed = spec_.request_id;
+    opts.created = created;
+    translator_ = protocols::make_stream_translator(spec_.client_dialect,
+                                                    protocols::dialect::openai, opts);
+    if (!translator_) {
+      fail(attempt_failure::protocol, "no stream translation to the client's dialect");
+      return false;
+    }
+  }
+  emit_usage_ = spec_.client_wants_usage || translator_ != nullptr;
   words_ = std::move(words);
   id_ = id;
   model_ = req.model;
@@ -102,6 +115,20 @@ void mock_exchange::on_first_byte() {
     return;
   }
   if (!streaming_answer_) {
+    if (status_ == 200 && spec_.client_dialect != protocols::dialect::openai) {
+      protocols::client_response_options opts;
+      opts.id_seed = spec_.request_id;
+      auto answer = protocols::client_response_body(spec_.client_dialect,
+                                                    protocols::dialect::openai,
+                                                    std::move(whole_body_), opts);
+      if (!answer.ok()) {  // the mock's own answer: a bug, reported like a broken upstream's
+        fail(attempt_failure::protocol, "the mock's answer cannot be translated: " +
+                                            answer.error().message);
+        return;
+      }
+      whole_body_ = std::move(answer.value().body);
+      response_dropped_ = std::move(answer.value().dropped);
+    }
     channel_->send_full(status_, "application/json", std::move(whole_body_), response_headers());
     report_committed();
     report_finished();
@@ -118,7 +145,7 @@ void mock_exchange::pump() {
   std::string batch;
   // Writes `batch`; false when the pump must stop (client gone, or paused with frames left).
   auto flush = [&]() -> bool {
-    const auto r = write_stream(std::move(batch));
+    const auto r = write_frames(std::move(batch));
     batch.clear();
     if (r == write_result::gone) return false;
     return r == write_result::more || next_ == total;
@@ -141,6 +168,13 @@ void mock_exchange::pump() {
     return;
   }
   schedule_next();
+}
+
+attempt_base::write_result mock_exchange::write_frames(std::string frames) {
+  if (!translator_) return write_stream(std::move(frames));
+  std::string out;
+  translator_->feed(frames, out);
+  return write_stream(std::move(out));
 }
 
 void mock_exchange::schedule_next() {

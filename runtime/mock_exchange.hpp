@@ -1,5 +1,6 @@
-// One attempt against the in-process `mock` provider: answers like a small chat model (or an
-// embeddings model), paced by strand timers, under the same commit rule and events as HTTP.
+// One attempt against the in-process `mock` provider: answers like a small OpenAI-dialect chat
+// model (or an embeddings model), paced by strand timers, under the same commit rule and events
+// as HTTP; a client of another dialect gets the answer translated like an HTTP upstream's.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocols/openai_request.hpp"
+#include "protocols/stream_translator.hpp"
 #include "runtime/attempt_base.hpp"
 
 namespace switchyard::runtime {
@@ -50,6 +52,8 @@ class mock_exchange final : public attempt_base {
   bool frame_paced(std::size_t i) const noexcept { return i >= 2 && i <= words_.size(); }
   bool prepare_embeddings(const protocols::inbound_request& req);
   void on_first_byte();
+  // Writes stream bytes, translated for a client of another dialect.
+  write_result write_frames(std::string frames);
   void pump();
   void schedule_next();
   void on_resume() override;
@@ -66,6 +70,8 @@ class mock_exchange final : public attempt_base {
   std::string model_;
   std::int64_t created_ = 0;
   protocols::usage final_usage_;
+  bool emit_usage_ = false;  // the usage chunk is sent (the client asked, or it is translated)
+  std::unique_ptr<protocols::stream_translator> translator_;  // for a non-OpenAI client
   std::size_t next_ = 0;  // next stream frame
   bool due_ = false;      // the pace timer released the next paced frame
 };

@@ -93,7 +93,7 @@ std::vector<std::string> mock_exchange::reply_words(const protocols::inbound_req
 }
 
 std::size_t mock_exchange::frame_count() const noexcept {
-  return words_.size() + 3 + (spec_.client_wants_usage ? 1 : 0);
+  return words_.size() + 3 + (emit_usage_ ? 1 : 0);
 }
 
 std::string mock_exchange::frame_at(std::size_t i) const {
@@ -109,7 +109,7 @@ std::string mock_exchange::frame_at(std::size_t i) const {
   if (i == n + 1)
     return protocols::sse_frame(protocols::build_chat_chunk(id_, model_, created_, std::nullopt, "",
                                                             std::string_view{"stop"}));
-  if (i == n + 2 && spec_.client_wants_usage)
+  if (i == n + 2 && emit_usage_)
     return protocols::sse_frame(protocols::build_usage_chunk(id_, model_, created_, final_usage_));
   return protocols::sse_frame("[DONE]");
 }

@@ -49,7 +49,9 @@ bool build_upstream_request_head(const actors::attempt_spec& spec, std::string& 
                                  std::string& error) {
   const config::provider_config& p = *spec.provider;
   const config::url& ep = p.endpoint;
-  bool own_accept = false, own_agent = false, own_auth = false;
+  const std::string_view key_header = config::api_key_header(p.type);
+  const bool anthropic = p.type == config::provider_type::anthropic;
+  bool own_accept = false, own_agent = false, own_auth = false, own_version = false;
   for (const auto& [name, value] : p.headers) {
     if (!valid_name(name) || !valid_value(value)) {
       error = "provider '" + p.name + "' header '" + name +
@@ -58,18 +60,22 @@ bool build_upstream_request_head(const actors::attempt_spec& spec, std::string& 
     }
     own_accept |= equals_ci(name, "accept");
     own_agent |= equals_ci(name, "user-agent");
-    own_auth |= equals_ci(name, "authorization");
+    own_auth |= equals_ci(name, key_header);
+    own_version |= equals_ci(name, "anthropic-version");
   }
-  if (!valid_value(p.api_key)) {
-    error = "provider '" + p.name + "' api_key contains a line break";
+  if (!valid_value(p.api_key) || !valid_value(p.anthropic_version)) {
+    error = "provider '" + p.name + "' api_key or anthropic_version contains a line break";
+    return false;
+  }
+  if (spec.path.empty() || spec.path.front() != '/' || !valid_value(spec.path) ||
+      spec.path.find(' ') != std::string::npos) {
+    error = "the upstream request path is not a valid request target";
     return false;
   }
 
   out.clear();
   out.reserve(512);
-  out.append("POST ").append(ep.base_path);
-  out.append(spec.kind == protocols::api_kind::embeddings ? "/embeddings" : "/chat/completions");
-  out.append(" HTTP/1.1\r\n");
+  out.append("POST ").append(ep.base_path).append(spec.path).append(" HTTP/1.1\r\n");
 
   std::string host = ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host;
   const std::uint16_t default_port = ep.tls ? 443 : 80;
@@ -77,7 +83,13 @@ bool build_upstream_request_head(const actors::attempt_spec& spec, std::string& 
   add(out, "Host", host);
   add(out, "Content-Type", "application/json");
   add(out, "Content-Length", std::to_string(spec.body.size()));
-  if (!p.api_key.empty() && !own_auth) add(out, "Authorization", "Bearer " + p.api_key);
+  if (!p.api_key.empty() && !own_auth) {
+    if (key_header == "authorization")
+      add(out, "Authorization", "Bearer " + p.api_key);
+    else
+      add(out, key_header, p.api_key);
+  }
+  if (anthropic && !own_version) add(out, "anthropic-version", p.anthropic_version);
   if (!own_accept) add(out, "Accept", spec.stream ? "text/event-stream" : "application/json");
   if (!own_agent) add(out, "User-Agent", "switchyard/" SWITCHYARD_VERSION);
   for (const auto& [name, value] : p.headers) {

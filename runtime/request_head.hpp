@@ -7,11 +7,12 @@
 
 namespace switchyard::runtime {
 
-/// Writes into `out` the head of `POST {base_path}/chat/completions` (or `/embeddings`) for
-/// `spec`: Host, Content-Type, Content-Length, Authorization (when the provider has a key),
-/// Accept, User-Agent, the provider's own `headers` (which may replace Accept, User-Agent and
-/// Authorization but never the framing fields) and `Connection: keep-alive`. False with `error`
-/// set when a configured header or the key would break the request framing (CR, LF or NUL).
+/// Writes into `out` the head of `POST {base_path}{spec.path}` for `spec`: Host, Content-Type,
+/// Content-Length, the provider's key in its dialect's header (`Authorization: Bearer`,
+/// Anthropic's `x-api-key` with `anthropic-version`, Gemini's `x-goog-api-key`), Accept,
+/// User-Agent, the provider's own `headers` (which may replace Accept, User-Agent, the key header
+/// and `anthropic-version` but never the framing fields) and `Connection: keep-alive`. False with
+/// `error` set when a configured header, the key or the path would break the request framing.
 bool build_upstream_request_head(const actors::attempt_spec& spec, std::string& out,
                                  std::string& error);
 

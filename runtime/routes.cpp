@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -17,9 +18,11 @@ struct route_entry {
   route which;
 };
 
-constexpr std::array<route_entry, 6> route_table{{
+constexpr std::array<route_entry, 8> route_table{{
     {"/v1/chat/completions", "POST", route::chat_completions},
     {"/v1/embeddings", "POST", route::embeddings},
+    {"/v1/messages", "POST", route::messages},
+    {"/v1/messages/count_tokens", "POST", route::count_tokens},
     {"/v1/models", "GET", route::models},
     {"/health/live", "GET", route::health_live},
     {"/health/ready", "GET", route::health_ready},
@@ -57,7 +60,13 @@ route_match match_route(std::string_view method, std::string_view target) noexce
 }
 
 bool requires_auth(route r) noexcept {
-  return r == route::chat_completions || r == route::embeddings || r == route::models;
+  return r == route::chat_completions || r == route::embeddings || r == route::messages ||
+         r == route::count_tokens || r == route::models;
+}
+
+protocols::dialect route_dialect(route r) noexcept {
+  return r == route::messages || r == route::count_tokens ? protocols::dialect::anthropic
+                                                           : protocols::dialect::openai;
 }
 
 protocols::error_info route_not_found_error(std::string_view method, std::string_view target) {
@@ -76,6 +85,25 @@ protocols::error_info method_not_allowed_error(std::string_view method, std::str
                                    ".");
 }
 
+namespace {
+
+std::vector<const config::model_config*> visible_models(const config::snapshot& config,
+                                                        const config::tenant_config& tenant) {
+  std::vector<const config::model_config*> out;
+  const auto& allowed = tenant.allowed_models;
+  for (const auto& model : config.models) {
+    if (allowed.empty() || std::find(allowed.begin(), allowed.end(), model.name) != allowed.end())
+      out.push_back(&model);
+  }
+  return out;
+}
+
+void write_name(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& name) {
+  w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+}
+
+}  // namespace
+
 std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
@@ -84,13 +112,10 @@ std::string models_list_body(const config::snapshot& config, const config::tenan
   w.String("list");
   w.Key("data");
   w.StartArray();
-  const auto& allowed = tenant.allowed_models;
-  for (const auto& model : config.models) {
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), model.name) == allowed.end())
-      continue;
+  for (const auto* model : visible_models(config, tenant)) {
     w.StartObject();
     w.Key("id");
-    w.String(model.name.data(), static_cast<rapidjson::SizeType>(model.name.size()));
+    write_name(w, model->name);
     w.Key("object");
     w.String("model");
     w.Key("created");
@@ -100,6 +125,37 @@ std::string models_list_body(const config::snapshot& config, const config::tenan
     w.EndObject();
   }
   w.EndArray();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string anthropic_models_list_body(const config::snapshot& config,
+                                       const config::tenant_config& tenant) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  const auto models = visible_models(config, tenant);
+  w.StartObject();
+  w.Key("data");
+  w.StartArray();
+  for (const auto* model : models) {
+    w.StartObject();
+    w.Key("type");
+    w.String("model");
+    w.Key("id");
+    write_name(w, model->name);
+    w.Key("display_name");
+    write_name(w, model->name);
+    w.Key("created_at");
+    w.String("1970-01-01T00:00:00Z");
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("has_more");
+  w.Bool(false);
+  w.Key("first_id");
+  if (models.empty()) w.Null(); else write_name(w, models.front()->name);
+  w.Key("last_id");
+  if (models.empty()) w.Null(); else write_name(w, models.back()->name);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }

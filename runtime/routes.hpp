@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "protocols/canonical.hpp"
 #include "protocols/error.hpp"
 
 namespace switchyard::runtime {
@@ -15,7 +16,9 @@ namespace switchyard::runtime {
 enum class route : std::uint8_t {
   chat_completions,  ///< POST /v1/chat/completions
   embeddings,        ///< POST /v1/embeddings
-  models,            ///< GET /v1/models
+  messages,          ///< POST /v1/messages (Anthropic dialect)
+  count_tokens,      ///< POST /v1/messages/count_tokens (Anthropic dialect; an estimate)
+  models,            ///< GET /v1/models (Anthropic's shape when `anthropic-version` is sent)
   health_live,       ///< GET /health/live
   health_ready,      ///< GET /health/ready
   metrics,           ///< GET /metrics
@@ -35,6 +38,9 @@ route_match match_route(std::string_view method, std::string_view target) noexce
 /// True for routes that require an API key (everything under /v1/).
 bool requires_auth(route r) noexcept;
 
+/// The dialect of a route's answers and errors (Anthropic for /v1/messages*, else OpenAI).
+protocols::dialect route_dialect(route r) noexcept;
+
 /// The path part of a request target (up to `?` or `#`).
 std::string_view target_path(std::string_view target) noexcept;
 
@@ -48,6 +54,11 @@ protocols::error_info method_not_allowed_error(std::string_view method, std::str
 /// OpenAI's model list: `{"object":"list","data":[{"id","object":"model","created":0,
 /// "owned_by":"switchyard"}…]}` of the configured models `tenant` may use, in config order.
 std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant);
+
+/// Anthropic's model list: `{"data":[{"type":"model","id","display_name","created_at"}…],
+/// "has_more":false,"first_id","last_id"}`, same models as models_list_body.
+std::string anthropic_models_list_body(const config::snapshot& config,
+                                       const config::tenant_config& tenant);
 
 /// `{"status":"ok"}` for /health/live.
 std::string_view health_live_body() noexcept;

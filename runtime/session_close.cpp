@@ -8,8 +8,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include "protocols/client_response.hpp"
 #include "runtime/http_channel.hpp"
 #include "runtime/request_id.hpp"
+#include "runtime/routes.hpp"
 #include "runtime/server.hpp"
 #include "runtime/session.hpp"
 
@@ -72,19 +74,24 @@ void session::fail_request(const protocols::error_info& error, unsigned status) 
   linger_on_close_ = true;
   std::string request_id;
   unsigned version = 11;
+  auto dialect = protocols::dialect::openai;
   if (parser_ && parser_->is_header_done()) {
     request_id = accept_or_generate_request_id(parser_->get()["x-request-id"]);
     version = parser_->get().version();
+    // A 413 to an Anthropic SDK reads best in Anthropic's error shape.
+    const auto match = match_route(parser_->get().method_string(), parser_->get().target());
+    if (match.outcome == route_match::found) dialect = route_dialect(match.which);
   } else {
     request_id = generate_request_id();
   }
   parser_.reset();
   auto channel =
       std::make_shared<http_channel>(shared_from_this(), std::move(request_id), version, false);
+  channel->set_dialect(dialect);
   channel_ = channel;
   if (!channel->try_commit(actors::response_sink::error_attempt)) return;
   channel->send_full(status != 0 ? status : protocols::http_status(error.code), "application/json",
-                     protocols::openai_error_body(error), {});
+                     protocols::error_body(dialect, error), {});
 }
 
 void session::on_response_done(bool keep_alive) {

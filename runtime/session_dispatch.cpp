@@ -2,7 +2,9 @@
 // listing itself, authenticate and decode API calls, and hand those to the control plane.
 #include <boost/beast/http/string_body.hpp>
 
+#include "protocols/anthropic_codec.hpp"
 #include "protocols/openai_request.hpp"
+#include "protocols/upstream_request.hpp"
 #include "runtime/http_channel.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/request_id.hpp"
@@ -22,6 +24,20 @@ void respond(http_channel& channel, unsigned status, std::string_view content_ty
              std::string body) {
   if (channel.try_commit(actors::response_sink::error_attempt))
     channel.send_full(status, content_type, std::move(body), {});
+}
+
+// A chat, embeddings or Messages request, decoded into the gateway's view of it.
+protocols::result<protocols::inbound_request, protocols::error_info> decode_api_request(
+    route which, std::string_view body) {
+  if (which == route::messages) {
+    auto decoded = protocols::decode_anthropic_request(body);
+    if (!decoded) return std::move(decoded).error();
+    return protocols::inbound_from_anthropic(std::move(decoded).value());
+  }
+  return protocols::decode_openai_request(which == route::embeddings
+                                              ? protocols::api_kind::embeddings
+                                              : protocols::api_kind::chat_completions,
+                                          body);
 }
 
 }  // namespace
@@ -65,6 +81,7 @@ void session::dispatch(request_type& req) {
       break;
   }
 
+  channel->set_dialect(route_dialect(match.which));
   auto who = server_->keys().authenticate(std::string_view{req[http::field::authorization]},
                                           std::string_view{req["x-api-key"]});
   if (!who) {
@@ -72,13 +89,25 @@ void session::dispatch(request_type& req) {
     return;
   }
   if (match.which == route::models) {
-    respond(*channel, 200, "application/json", models_list_body(server_->config(), *who->tenant));
+    // Anthropic's SDKs always send `anthropic-version`; OpenAI's never do.
+    const bool anthropic = !req["anthropic-version"].empty();
+    respond(*channel, 200, "application/json",
+            anthropic ? anthropic_models_list_body(server_->config(), *who->tenant)
+                      : models_list_body(server_->config(), *who->tenant));
+    return;
+  }
+  if (match.which == route::count_tokens) {
+    auto counted = protocols::decode_anthropic_count_tokens_request(req.body());
+    if (!counted) {
+      channel->send_error(counted.error());
+      return;
+    }
+    respond(*channel, 200, "application/json",
+            protocols::anthropic_count_tokens_body(counted.value()));
     return;
   }
 
-  auto kind = match.which == route::embeddings ? protocols::api_kind::embeddings
-                                               : protocols::api_kind::chat_completions;
-  auto decoded = protocols::decode_openai_request(kind, req.body());
+  auto decoded = decode_api_request(match.which, req.body());
   if (!decoded) {
     channel->send_error(decoded.error());
     return;

@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 
 #include "actors/ports/response_sink.hpp"
 #include "config/config.hpp"
+#include "protocols/canonical.hpp"
 #include "protocols/openai_request.hpp"
 
 namespace switchyard::actors {
@@ -20,10 +22,14 @@ struct attempt_spec {
   config::snapshot_ptr config;   ///< keeps `provider` alive
   const config::provider_config* provider = nullptr;
   protocols::api_kind kind = protocols::api_kind::chat_completions;
+  protocols::dialect client_dialect = protocols::dialect::openai;    ///< the answer's dialect
+  protocols::dialect upstream_dialect = protocols::dialect::openai;  ///< the provider's dialect
   std::string upstream_model;    ///< the target's model name
+  std::string path;              ///< appended to the provider's base path, e.g. "/chat/completions"
   std::string body;              ///< the encoded upstream request body
+  std::vector<std::string> dropped;  ///< request fields dropped for this target (drop_unsupported)
   bool stream = false;
-  bool client_wants_usage = false;  ///< relay the usage chunk to the client
+  bool client_wants_usage = false;  ///< OpenAI clients: relay the usage chunk
   std::string request_id;        ///< for the `x-request-id` response header and logs
   caf::actor listener;           ///< receives this attempt's `attempt_event`s
 };

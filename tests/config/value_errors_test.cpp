@@ -121,9 +121,10 @@ TEST_CASE("an openai provider without base_url defaults to api.openai.com") {
 }
 
 TEST_CASE("unknown provider types list the valid ones") {
-  auto e = load_error(with_models("providers:\n  - name: demo\n    type: anthropic\n"));
+  auto e = load_error(with_models("providers:\n  - name: demo\n    type: bedrock\n"));
   check_error(e, 3, 11, "providers[0].type",
-              "unknown provider type \"anthropic\"; valid types: mock, openai, openai-compatible");
+              "unknown provider type \"bedrock\"; valid types: mock, openai, openai-compatible, "
+              "anthropic, gemini");
 }
 
 TEST_CASE("provider and tenant names are restricted to label-safe characters") {

@@ -78,6 +78,7 @@ TEST_CASE("upstream: embeddings go to {base_path}/embeddings", "[upstream]") {
   auto channel = std::make_shared<fake_channel>(io.io);
   auto spec = fx.spec(snap, 0, R"({"model":"e","input":"abc"})");
   spec.kind = protocols::api_kind::embeddings;
+  spec.path = "/embeddings";
 
   transport->start(std::move(spec), channel);
   auto events = fx.until_final();

@@ -130,6 +130,7 @@ TEST_CASE("mock: embeddings have 256 dimensions unless the request names others"
     auto channel = std::make_shared<fake_channel>(t.io.io);
     auto spec = t.fx.spec(t.snap, 0, body);
     spec.kind = protocols::api_kind::embeddings;
+    spec.path = "/embeddings";
     t.client->start(std::move(spec), channel);
     auto events = t.fx.until_final();
     CHECK(final_of(events).kind == attempt_event::finished);

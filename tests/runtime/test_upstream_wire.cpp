@@ -23,6 +23,7 @@ config::provider_config provider(bool tls, const std::string& host, std::uint16_
 actors::attempt_spec spec_for(const config::provider_config& p, bool stream = false) {
   actors::attempt_spec s;
   s.provider = &p;
+  s.path = "/chat/completions";
   s.body = R"({"model":"m"})";
   s.stream = stream;
   return s;
@@ -50,6 +51,7 @@ TEST_CASE("request head: request line, Host and framing", "[upstream][wire]") {
   p = provider(false, "::1", 8000);
   auto s = spec_for(p);
   s.kind = protocols::api_kind::embeddings;
+  s.path = "/embeddings";
   REQUIRE(build_upstream_request_head(s, head, error));
   CHECK(head.rfind("POST /v1/embeddings HTTP/1.1\r\n", 0) == 0);
   CHECK(has_line(head, "Host: [::1]:8000"));

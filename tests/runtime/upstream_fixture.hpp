@@ -123,6 +123,7 @@ struct event_fixture {
     s.provider = &snap->providers.at(provider);
     s.kind = protocols::api_kind::chat_completions;
     s.upstream_model = "up-model";
+    s.path = "/chat/completions";
     s.body = std::move(body);
     s.stream = stream;
     s.client_wants_usage = wants_usage;
