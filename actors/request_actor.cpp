@@ -235,6 +235,7 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
   rec.key_prefix = ctx.key_prefix;
   rec.model = ctx.request.model;
   rec.kind = ctx.request.kind;
+  rec.client = ctx.request.client;
   rec.stream = ctx.request.stream;
 
   ctx.sink->set_listener(caf::actor_cast<caf::actor>(self));

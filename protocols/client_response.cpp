@@ -32,12 +32,13 @@ result<canonical_response, error_info> decode_response(dialect upstream, std::st
   return make_error(gateway_error::internal, "unknown upstream dialect");
 }
 
-// The same-dialect usage: OpenAI's is read without building a document of the whole body.
-result<usage, error_info> passthrough_usage(dialect d, std::string_view body) {
+// The same-dialect usage (unreported when the body has none the gateway can read: the client
+// asked this upstream in its own dialect, so its answer is passed on regardless). OpenAI's is
+// read without building a document of the whole body.
+usage passthrough_usage(dialect d, std::string_view body) {
   if (d == dialect::openai) return extract_openai_usage(body).value_or(usage{});
   auto decoded = decode_response(d, body, {});
-  if (!decoded.ok()) return std::move(decoded).error();
-  return decoded.value().usage;
+  return decoded.ok() ? decoded.value().usage : usage{};
 }
 
 }  // namespace
@@ -46,9 +47,8 @@ result<client_body, error_info> client_response_body(dialect client, dialect ups
                                                      std::string body,
                                                      const client_response_options& opts) {
   if (client == upstream) {
-    auto tokens = passthrough_usage(upstream, body);
-    if (!tokens.ok()) return std::move(tokens).error();
-    return client_body{std::move(body), tokens.value(), {}};
+    const usage tokens = passthrough_usage(upstream, body);
+    return client_body{std::move(body), tokens, {}};
   }
   auto decoded = decode_response(upstream, body, opts.id_seed);
   if (!decoded.ok()) return std::move(decoded).error();

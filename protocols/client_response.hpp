@@ -35,7 +35,7 @@ struct client_body {
 };
 
 /// Turns a whole 2xx upstream chat response into the client's. Same dialect: the body unchanged,
-/// only its usage read. Across dialects: decoded and re-encoded (usage normalized, tool calls and
+/// only its usage read (unreported when unreadable). Across dialects: decoded and re-encoded (usage normalized, tool calls and
 /// reasoning carried). An upstream body that cannot be decoded is a 502 (upstream_failed).
 result<client_body, error_info> client_response_body(dialect client, dialect upstream,
                                                      std::string body,

@@ -21,12 +21,13 @@ namespace switchyard::runtime {
 
 namespace {
 
-constexpr std::array<const char*, 2> route_labels{"chat", "embeddings"};
+constexpr std::array<const char*, 3> route_labels{"chat", "embeddings", "messages"};
 constexpr std::array<const char*, 3> class_labels{"2xx", "4xx", "5xx"};
 constexpr const char* unknown_model = "unknown";
 
-std::size_t route_index(protocols::api_kind kind) noexcept {
-  return kind == protocols::api_kind::embeddings ? 1 : 0;
+std::size_t route_index(const actors::request_record& r) noexcept {
+  if (r.kind == protocols::api_kind::embeddings) return 1;
+  return r.client == protocols::dialect::anthropic ? 2 : 0;
 }
 
 // Status 0 means the client left before any response: counted as 4xx, like nginx's 499.
@@ -158,7 +159,7 @@ void metrics::on_request_done(const actors::request_record& record) {
         break;
       }
   }
-  auto route = route_index(record.kind);
+  auto route = route_index(record);
   s.requests[row][route][class_index(record.status)]->Increment();
   s.duration[route]->Observe(seconds(record.duration));
   if (record.time_to_first_byte.count() > 0) s.ttfb->Observe(seconds(record.time_to_first_byte));

@@ -49,7 +49,7 @@ class metrics final : public actors::request_observer {
   std::string scrape() const;
 
  private:
-  static constexpr std::size_t route_count = 2;     // chat, embeddings
+  static constexpr std::size_t route_count = 3;     // chat, embeddings, messages
   static constexpr std::size_t status_classes = 3;  // 2xx, 4xx, 5xx
   using request_counters =
       std::array<std::array<prometheus::Counter*, status_classes>, route_count>;

@@ -75,12 +75,15 @@ void session::fail_request(const protocols::error_info& error, unsigned status) 
   std::string request_id;
   unsigned version = 11;
   auto dialect = protocols::dialect::openai;
+  if (parser_) {
+    // A 413 to an Anthropic SDK reads best in Anthropic's error shape. The request line may be
+    // all that was parsed (a Content-Length over the limit stops the parser inside the header).
+    const auto match = match_route(parser_->get().method_string(), parser_->get().target());
+    if (match.outcome == route_match::found) dialect = route_dialect(match.which);
+  }
   if (parser_ && parser_->is_header_done()) {
     request_id = accept_or_generate_request_id(parser_->get()["x-request-id"]);
     version = parser_->get().version();
-    // A 413 to an Anthropic SDK reads best in Anthropic's error shape.
-    const auto match = match_route(parser_->get().method_string(), parser_->get().target());
-    if (match.outcome == route_match::found) dialect = route_dialect(match.which);
   } else {
     request_id = generate_request_id();
   }

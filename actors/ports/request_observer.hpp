@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "protocols/canonical.hpp"
 #include "protocols/openai_request.hpp"
 #include "protocols/usage.hpp"
 
@@ -19,6 +20,7 @@ struct request_record {
   std::string provider;        ///< who served it (the committed attempt's), empty if none
   std::string upstream_model;
   protocols::api_kind kind = protocols::api_kind::chat_completions;
+  protocols::dialect client = protocols::dialect::openai;  ///< the API the client spoke
   bool stream = false;
   unsigned status = 0;         ///< HTTP status the client got (200 even if a stream broke later)
   bool stream_broken = false;  ///< committed stream that ended with an error event

@@ -283,3 +283,75 @@ TEST_CASE("a killed provider actor is restarted and keeps serving") {
   REQUIRE(rec);
   CHECK(rec->status == 200);
 }
+
+namespace {
+
+// Provider "a" speaks Anthropic's dialect, "b" OpenAI's; a request with `seed`, which Anthropic's
+// API cannot honour.
+config::snapshot_ptr mixed_dialects(bool drop_unsupported, std::vector<std::string> order) {
+  test::config_builder b;
+  b.provider("a").provider("b").model("m", order);
+  b.s.providers[0].type = config::provider_type::anthropic;
+  b.s.models[0].drop_unsupported = drop_unsupported;
+  return b.build();
+}
+
+std::shared_ptr<test::fake_sink> submit_seeded(gateway_fixture& f) {
+  auto sink = std::make_shared<test::fake_sink>();
+  request_context ctx;
+  ctx.request_id = "req-seed";
+  auto decoded = protocols::decode_openai_request(
+      protocols::api_kind::chat_completions,
+      R"({"model":"m","seed":7,"messages":[{"role":"user","content":"hi"}]})");
+  REQUIRE(decoded.ok());
+  ctx.request = std::move(decoded).value();
+  ctx.sink = sink;
+  ctx.received = std::chrono::steady_clock::now();
+  f.gw->submit(std::move(ctx));
+  return sink;
+}
+
+}  // namespace
+
+TEST_CASE("a target that cannot honour a field is skipped without holding a slot") {
+  gateway_fixture f{mixed_dialects(false, {"a", "b"})};
+  auto sink = submit_seeded(f);
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  CHECK(a->spec.provider->name == "b");  // "a" (Anthropic) was skipped
+  CHECK(a->spec.upstream_dialect == protocols::dialect::openai);
+  CHECK(a->spec.path == "/chat/completions");
+  a->succeed();
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 200);
+  CHECK(rec->attempts == 1);
+  CHECK(f.gw->provider_stats_list()[0]->in_flight == 0);
+}
+
+TEST_CASE("when no target can honour a field the client gets the 400 naming it") {
+  gateway_fixture f{mixed_dialects(false, {"a"})};
+  auto sink = submit_seeded(f);
+  auto err = sink->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::bad_request);
+  CHECK(err->param == "seed");
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 400);
+  CHECK(rec->attempts == 0);
+  CHECK(f.transport->count() == 0);
+}
+
+TEST_CASE("a model with drop_unsupported sends the attempt and lists what it dropped") {
+  gateway_fixture f{mixed_dialects(true, {"a"})};
+  auto sink = submit_seeded(f);
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  CHECK(a->spec.upstream_dialect == protocols::dialect::anthropic);
+  CHECK(a->spec.path == "/messages");
+  CHECK(a->spec.dropped == std::vector<std::string>{"seed"});
+  CHECK(a->spec.body.find("seed") == std::string::npos);
+  a->succeed();
+  REQUIRE(f.observer->wait_record());
+}

@@ -22,7 +22,10 @@ TEST_CASE("known routes match their method", "[ingress][routes]") {
         row{"POST", "/v1/embeddings", route::embeddings}, row{"GET", "/v1/models", route::models},
         row{"GET", "/health/live", route::health_live},
         row{"GET", "/health/ready", route::health_ready}, row{"GET", "/metrics", route::metrics},
-        row{"POST", "/v1/chat/completions?x=1", route::chat_completions}}) {
+        row{"POST", "/v1/chat/completions?x=1", route::chat_completions},
+        row{"POST", "/v1/messages", route::messages},
+        row{"POST", "/v1/messages?beta=true", route::messages},
+        row{"POST", "/v1/messages/count_tokens", route::count_tokens}}) {
     auto m = match_route(r.method, r.target);
     CHECK(m.outcome == route_match::found);
     CHECK(m.which == r.which);
@@ -62,6 +65,8 @@ TEST_CASE("only /v1 routes need a key", "[ingress][routes]") {
   CHECK(runtime::requires_auth(route::chat_completions));
   CHECK(runtime::requires_auth(route::embeddings));
   CHECK(runtime::requires_auth(route::models));
+  CHECK(runtime::requires_auth(route::messages));
+  CHECK(runtime::requires_auth(route::count_tokens));
   CHECK_FALSE(runtime::requires_auth(route::health_live));
   CHECK_FALSE(runtime::requires_auth(route::health_ready));
   CHECK_FALSE(runtime::requires_auth(route::metrics));
@@ -88,6 +93,33 @@ TEST_CASE("the model list holds the models a tenant may use", "[ingress][routes]
   config::tenant_config none;
   none.allowed_models = {"not-configured"};
   CHECK(ids(none).empty());
+}
+
+TEST_CASE("the Messages routes answer in Anthropic's dialect", "[ingress][routes]") {
+  CHECK(runtime::route_dialect(route::messages) == protocols::dialect::anthropic);
+  CHECK(runtime::route_dialect(route::count_tokens) == protocols::dialect::anthropic);
+  CHECK(runtime::route_dialect(route::chat_completions) == protocols::dialect::openai);
+  CHECK(runtime::route_dialect(route::models) == protocols::dialect::openai);
+  CHECK(match_route("GET", "/v1/messages").allow == "POST");
+}
+
+TEST_CASE("Anthropic's model list holds the same models", "[ingress][routes]") {
+  auto cfg = test::make_ingress_config();
+  rapidjson::Document d;
+  d.Parse(runtime::anthropic_models_list_body(*cfg, cfg->tenants[1]).c_str());
+  REQUIRE(d.IsObject());
+  REQUIRE(d["data"].Size() == 2);
+  CHECK(std::string{d["data"][0]["type"].GetString()} == "model");
+  CHECK(std::string{d["data"][0]["id"].GetString()} == "m1");
+  CHECK(std::string{d["data"][1]["display_name"].GetString()} == "m2");
+  CHECK(std::string{d["first_id"].GetString()} == "m1");
+  CHECK(std::string{d["last_id"].GetString()} == "m2");
+  CHECK_FALSE(d["has_more"].GetBool());
+  config::tenant_config none;
+  none.allowed_models = {"not-configured"};
+  d.Parse(runtime::anthropic_models_list_body(*cfg, none).c_str());
+  CHECK(d["data"].Empty());
+  CHECK(d["first_id"].IsNull());
 }
 
 TEST_CASE("health bodies", "[ingress][routes]") {

@@ -113,3 +113,53 @@ TEST_CASE("Retry-After: delta seconds and HTTP dates", "[upstream][wire]") {
   CHECK(parse_retry_after("Sun, 01 Mar 2020 00:00:10 GMT",
                           system_clock::time_point{seconds{1583020800}}) == 10);
 }
+
+TEST_CASE("request head: an Anthropic provider gets x-api-key and anthropic-version",
+          "[upstream][wire]") {
+  std::string head, error;
+  auto p = provider(true, "api.anthropic.com", 443);
+  p.type = config::provider_type::anthropic;
+  p.api_key = "sk-ant";
+  auto s = spec_for(p, true);
+  s.path = "/messages";
+  REQUIRE(build_upstream_request_head(s, head, error));
+  CHECK(head.rfind("POST /v1/messages HTTP/1.1\r\n", 0) == 0);
+  CHECK(has_line(head, "x-api-key: sk-ant"));
+  CHECK(has_line(head, "anthropic-version: 2023-06-01"));
+  CHECK(head.find("Authorization") == std::string::npos);
+
+  // A configured anthropic-version (e.g. with a beta header next to it) replaces the default.
+  p.headers["anthropic-version"] = "2024-10-22";
+  p.headers["anthropic-beta"] = "prompt-caching-2024-07-31";
+  REQUIRE(build_upstream_request_head(s, head, error));
+  CHECK(has_line(head, "anthropic-version: 2024-10-22"));
+  CHECK(head.find("2023-06-01") == std::string::npos);
+  CHECK(has_line(head, "anthropic-beta: prompt-caching-2024-07-31"));
+}
+
+TEST_CASE("request head: a Gemini provider gets x-goog-api-key and the model's path",
+          "[upstream][wire]") {
+  std::string head, error;
+  auto p = provider(true, "generativelanguage.googleapis.com", 443);
+  p.type = config::provider_type::gemini;
+  p.endpoint.base_path = "/v1beta";
+  p.api_key = "AIza";
+  auto s = spec_for(p, true);
+  s.path = "/models/gemini-2.5-flash:streamGenerateContent?alt=sse";
+  REQUIRE(build_upstream_request_head(s, head, error));
+  CHECK(head.rfind(
+            "POST /v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse HTTP/1.1\r\n", 0) ==
+        0);
+  CHECK(has_line(head, "x-goog-api-key: AIza"));
+  CHECK(head.find("Authorization") == std::string::npos);
+}
+
+TEST_CASE("request head: a path that would break the request line is refused", "[upstream][wire]") {
+  std::string head, error;
+  auto p = provider(false, "h", 80);
+  for (const char* bad : {"", "chat", "/a b", "/a\r\nX: 1"}) {
+    auto s = spec_for(p);
+    s.path = bad;
+    CHECK_FALSE(build_upstream_request_head(s, head, error));
+  }
+}
