@@ -175,7 +175,7 @@ void on_event(self_ptr self, attempt_event& ev) {
 // A generous bound on the whole request, only a safety net against a lost event: the transport
 // enforces the real timeouts.
 std::chrono::milliseconds safety_deadline(const plan& p) {
-  std::chrono::milliseconds total{5'000};
+  std::chrono::milliseconds total{2'000};
   const std::size_t attempts = std::min<std::size_t>(p.targets.size(), p.chosen->model->max_attempts);
   for (std::size_t i = 0; i < attempts; ++i) {
     const auto& prov = *p.targets[i]->provider;
@@ -183,6 +183,24 @@ std::chrono::milliseconds safety_deadline(const plan& p) {
     total += prov.queue_timeout + t;
   }
   return total;
+}
+
+// The safety net against a lost event: a request to ourselves that is never answered and times
+// out after `d`. Not a delayed_send: CAF's clock would keep a scheduled message, and with it the
+// finished actor's memory, until it fired (minutes later, for every request); a request's
+// timeout is cancelled when the actor exits.
+void arm_safety_net(self_ptr self, std::chrono::milliseconds d) {
+  self->request(caf::actor_cast<caf::actor>(self), d, deadline_atom::value)
+      .then([] {},
+            [self](caf::error& err) {
+              if (err != caf::sec::request_timeout) return;
+              auto& st = self->state;
+              if (st.finished) return;
+              if (st.current && st.current->handle) st.current->handle->cancel();
+              answer_error(self, make_error(gateway_error::upstream_timeout,
+                                            "The request did not complete within the gateway's "
+                                            "overall deadline. Retry later."));
+            });
 }
 
 // The gateway started the first attempt on the ingress thread; from here on it is ours.
@@ -244,7 +262,7 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
     answer_error(self, *st.route_plan.error);
     return {};
   }
-  self->delayed_send(self, safety_deadline(st.route_plan), deadline_atom::value);
+  arm_safety_net(self, safety_deadline(st.route_plan));
   if (st.args.first_attempt_started) {
     st.awaiting_adoption = true;
   } else {
@@ -267,12 +285,10 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
           finish(self);  // waiting for a slot: a late admission is dropped and its slot freed
         }
       },
-      [=](deadline_atom) {
-        auto& st = self->state;
-        if (st.current && st.current->handle) st.current->handle->cancel();
-        answer_error(self, make_error(gateway_error::upstream_timeout,
-                                      "The request did not complete within the gateway's overall "
-                                      "deadline. Retry later."));
+      [=](deadline_atom) -> caf::response_promise {
+        // The safety net's request to ourselves: never answered, so that it times out.
+        self->state.safety_net = self->make_response_promise();
+        return self->state.safety_net;
       },
   };
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <caf/behavior.hpp>
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/gateway.hpp"
@@ -59,6 +60,7 @@ struct request_state {
   bool awaiting_adoption = false;  // the first attempt runs, its handle is on its way
   bool finished = false;
   request_record record;
+  caf::response_promise safety_net;  // the never-answered request behind the safety deadline
 
   static inline const char* name = "request";
 };

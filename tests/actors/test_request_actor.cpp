@@ -7,6 +7,7 @@
 using namespace switchyard;
 using namespace switchyard::actors;
 using protocols::gateway_error;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -354,4 +355,24 @@ TEST_CASE("a model with drop_unsupported sends the attempt and lists what it dro
   CHECK(a->spec.body.find("seed") == std::string::npos);
   a->succeed();
   REQUIRE(f.observer->wait_record());
+}
+
+TEST_CASE("an attempt whose final event never comes ends at the safety deadline with a 504") {
+  test::config_builder b;
+  b.provider("a").model("m", {"a"});
+  b.s.providers[0].timeouts.total = 100ms;  // safety deadline: 2 s + queue (100 ms) + total
+  gateway_fixture f{b.build()};
+  const auto started = std::chrono::steady_clock::now();
+  auto sink = f.submit("m");
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);  // ...and the fake transport never reports its end
+  auto err = sink->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::upstream_timeout);
+  CHECK(std::chrono::steady_clock::now() - started >= 2s);
+  CHECK(a->cancelled->wait());  // the lost attempt is cancelled, its slot freed
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 504);
+  CHECK(f.gw->provider_stats_list()[0]->in_flight == 0);
 }
