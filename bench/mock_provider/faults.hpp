@@ -21,7 +21,7 @@ namespace switchyard::mock {
 
 /// What a fault does to the request it hits.
 enum class fault_kind : std::uint8_t {
-  status,            ///< answer `status` with an OpenAI error body (and Retry-After if given)
+  status,            ///< answer `status` with the route dialect's error body (and Retry-After)
   hang,              ///< never answer; keep the connection open until the client closes it
   reset,             ///< close the connection abruptly (RST) right after reading the request
   cut,               ///< stream: N token chunks then RST; non-stream: headers + half body then RST

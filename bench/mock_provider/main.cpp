@@ -1,5 +1,5 @@
-// mock_provider: a fast standalone OpenAI-dialect upstream with injected faults, for the
-// gateway's integration tests and benchmarks. See bench/README.md.
+// mock_provider: a fast standalone upstream speaking the OpenAI, Anthropic and Gemini dialects,
+// with injected faults, for the gateway's integration tests and benchmarks. See bench/README.md.
 #include <cstdio>
 #include <string>
 

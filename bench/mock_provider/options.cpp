@@ -259,7 +259,9 @@ result<options, std::string> parse_options(int argc, const char* const* argv) {
 std::string usage_text() {
   return R"(usage: mock_provider --listen HOST:PORT [options]
 
-A fast mock upstream speaking the OpenAI dialect, with injected faults.
+A fast mock upstream speaking the OpenAI, Anthropic and Gemini dialects, with injected faults:
+POST /v1/chat/completions, /v1/embeddings, /v1/messages, .../models/M:generateContent and
+.../models/M:streamGenerateContent?alt=sse.
 Prints "mock_provider listening on HOST:PORT" as its first stdout line; logs go to stderr.
 
   --listen HOST:PORT         address to bind (IPv4, [IPv6] or localhost); port 0 = any free port
@@ -282,11 +284,13 @@ Prints "mock_provider listening on HOST:PORT" as its first stdout line; logs go 
   --fault JSON               a fault rule, e.g. '{"kind":"status","status":503,"count":2}';
                              repeat for more rules (tried in order)
   --seed N                   seed for fault probabilities and embeddings (default 1)
-  --api-key KEY              require "Authorization: Bearer KEY" on /v1 routes
+  --api-key KEY              require KEY in each dialect's header: "Authorization: Bearer KEY"
+                             (OpenAI), x-api-key + anthropic-version (Anthropic), x-goog-api-key
+                             or ?key= (Gemini)
   --max-body-bytes N         request body limit, 413 beyond (default 8388608)
   --max-header-bytes N       request header limit, 431 beyond (default 16384)
   --idle-timeout-ms N        close idle or stalled connections after N ms (default 60000)
-  --record-requests N        keep the last N chat/embeddings requests for /_mock/requests
+  --record-requests N        keep the last N model-route requests for /_mock/requests
                              (default 16; 0 = off)
   --verbose                  log one line per request to stderr
   --help                     this text

@@ -44,7 +44,9 @@ struct options {
   std::vector<std::string> models = {"mock-model"};
   /// The fault plan at start, in order.
   std::vector<fault_rule> faults;
-  /// When set, the /v1 routes want `Authorization: Bearer <api_key>`.
+  /// When set, the model routes want it in their dialect's header: `Authorization: Bearer <key>`
+  /// (OpenAI routes, /v1/models), `x-api-key` plus `anthropic-version` (/v1/messages),
+  /// `x-goog-api-key` or `?key=` (Gemini).
   std::optional<std::string> api_key;
   /// Seed of the fault plan's random draws (and of embeddings).
   std::uint64_t seed = 1;
@@ -56,7 +58,8 @@ struct options {
   std::uint32_t idle_timeout_ms = 60'000;
   /// Log one line per request to stderr.
   bool verbose = false;
-  /// Chat and embeddings requests kept verbatim for GET /_mock/requests (0 = none).
+  /// Model-route requests (chat, messages, Gemini, embeddings) kept verbatim for
+  /// GET /_mock/requests (0 = none).
   std::uint32_t record_requests = 16;
   /// `--help` was given: print `usage_text()` and exit 0.
   bool help = false;

@@ -19,7 +19,7 @@ struct logged_request {
   std::string body;
 };
 
-/// A bounded, thread-safe log of the most recent chat and embeddings requests.
+/// A bounded, thread-safe log of the most recent model-route requests (any dialect, embeddings).
 class request_log {
  public:
   explicit request_log(std::size_t capacity) : capacity_(capacity) {}

@@ -1,30 +1,20 @@
-// The mock provider's response bodies and stream frames, built with the protocols builders.
+// The mock provider's OpenAI-dialect bodies and stream frames, built with the protocols builders
+// (and, for tool calls, which those do not build, with a writer of their own).
 #include "bench/mock_provider/responses.hpp"
 
 #include <charconv>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "bench/mock_provider/wire.hpp"
 #include "protocols/openai_builders.hpp"
+#include "protocols/openai_request.hpp"
 #include "protocols/usage.hpp"
 
 namespace switchyard::mock {
 
 namespace {
 
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// SSE framing of one single-line event (chunk JSON never holds a raw newline).
-void append_sse_frame(std::string& out, std::string_view data) {
-  out += "data: ";
-  out += data;
-  out += "\n\n";
-}
-
-void write_string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+using wire::json_writer;
+using wire::write_string;
 
 protocols::usage make_usage(std::uint32_t prompt, std::uint32_t completion) {
   protocols::usage u;
@@ -98,80 +88,209 @@ status_style style_for(unsigned status) {
   return {"invalid_request_error", ""};
 }
 
+std::string_view view_of(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+// A string member, or empty when absent or not a string.
+std::string_view string_member(const rapidjson::Value& obj, const char* name) {
+  if (!obj.IsObject()) return {};
+  auto it = obj.FindMember(name);
+  return it != obj.MemberEnd() && it->value.IsString() ? view_of(it->value) : std::string_view{};
+}
+
+// The name of an OpenAI function tool (`{"type":"function","function":{"name":…}}`), else empty.
+std::string_view function_name(const rapidjson::Value& holder) {
+  if (!holder.IsObject()) return {};
+  auto fn = holder.FindMember("function");
+  return fn == holder.MemberEnd() ? std::string_view{} : string_member(fn->value, "name");
+}
+
+// A message's content (a string, or an array of parts) mentions the trigger.
+bool content_mentions_trigger(const rapidjson::Value& content) {
+  if (content.IsString()) return view_of(content).find(tool_call_trigger) != std::string::npos;
+  if (!content.IsArray()) return false;
+  for (const auto& part : content.GetArray()) {
+    if (string_member(part, "text").find(tool_call_trigger) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// `{"id":…,"object":…,"created":…,"model":…,"choices":[{"index":0,` left open for the choice.
+void open_choice(json_writer& w, const reply_context& r, const char* object) {
+  w.StartObject();
+  w.Key("id");
+  write_string(w, r.id);
+  w.Key("object");
+  w.String(object);
+  w.Key("created");
+  w.Int64(r.created);
+  w.Key("model");
+  write_string(w, r.model);
+  w.Key("choices");
+  w.StartArray();
+  w.StartObject();
+  w.Key("index");
+  w.Uint(0);
+}
+
+// `"logprobs":null,"finish_reason":…}]` (null when `finish` is empty); the object stays open.
+void close_choice(json_writer& w, std::string_view finish) {
+  w.Key("logprobs");
+  w.Null();
+  w.Key("finish_reason");
+  if (finish.empty()) {
+    w.Null();
+  } else {
+    write_string(w, finish);
+  }
+  w.EndObject();
+  w.EndArray();
+}
+
+// `"tool_calls":[{…}]` with the one call: in a chunk with its `index`, and with its id, type and
+// name only where they are due (a whole message, a stream's first piece).
+void write_tool_calls(json_writer& w, const reply_context& r, bool in_chunk, bool named,
+                      std::string_view arguments) {
+  w.Key("tool_calls");
+  w.StartArray();
+  w.StartObject();
+  if (in_chunk) {
+    w.Key("index");
+    w.Uint(0);
+  }
+  if (named) {
+    w.Key("id");
+    write_string(w, r.tool_call_id);
+    w.Key("type");
+    w.String("function");
+  }
+  w.Key("function");
+  w.StartObject();
+  if (named) {
+    w.Key("name");
+    write_string(w, r.script.tool_name);
+  }
+  w.Key("arguments");
+  write_string(w, arguments);
+  w.EndObject();
+  w.EndObject();
+  w.EndArray();
+}
+
+// Piece `i` of the tool call: the first names the call, every one carries an arguments piece.
+std::string tool_call_chunk(const reply_context& r, std::uint32_t i) {
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  open_choice(w, r, "chat.completion.chunk");
+  w.Key("delta");
+  w.StartObject();
+  write_tool_calls(w, r, true, i == 0, tool_argument_piece(i));
+  w.EndObject();
+  close_choice(w, {});
+  w.EndObject();
+  return wire::to_string(buf);
+}
+
+std::string tool_call_completion(const reply_context& r) {
+  rapidjson::StringBuffer buf;
+  json_writer w(buf);
+  open_choice(w, r, "chat.completion");
+  w.Key("message");
+  w.StartObject();
+  w.Key("role");
+  w.String("assistant");
+  w.Key("content");
+  w.Null();
+  write_tool_calls(w, r, false, true, tool_call_arguments);
+  w.EndObject();
+  close_choice(w, "tool_calls");
+  wire::write_usage_counts(w, "usage", {"prompt_tokens", "completion_tokens", "total_tokens"},
+                           r.script.prompt_tokens, r.script.pieces());
+  w.EndObject();
+  return wire::to_string(buf);
+}
+
 }  // namespace
 
-reply_shape shape_reply(std::uint32_t reply_tokens, std::optional<std::uint32_t> max_tokens) {
-  if (max_tokens && *max_tokens < reply_tokens) return {*max_tokens, "length"};
-  return {reply_tokens, "stop"};
+protocols::result<reply_request, request_error> decode_openai_reply_request(std::string_view body) {
+  auto decoded = protocols::decode_openai_request(protocols::api_kind::chat_completions, body);
+  auto r = reduce_request(
+      decoded, [](const protocols::inbound_request& in) { return openai_tool_offer(*in.json); });
+  if (r) r->include_usage = decoded->include_usage;
+  return r;
 }
 
-void append_reply_token(std::string& out, std::uint32_t i) {
-  if (i > 0) out += ' ';
-  out += "token";
-  char digits[16];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, i);
-  out.append(digits, end);
-}
-
-std::string reply_text(std::uint32_t tokens) {
-  std::string s;
-  // "token" + up to 7 digits + a space.
-  s.reserve(static_cast<std::size_t>(tokens) * 12);
-  for (std::uint32_t i = 0; i < tokens; ++i) append_reply_token(s, i);
-  return s;
-}
-
-std::string chat_completion_body(std::string_view id, std::string_view model, std::int64_t created,
-                                 const reply_shape& shape, std::uint32_t prompt_tokens) {
-  return protocols::build_chat_completion(id, model, created, reply_text(shape.tokens),
-                                          make_usage(prompt_tokens, shape.tokens),
-                                          shape.finish_reason);
-}
-
-chat_stream::chat_stream(std::string id, std::string model, std::int64_t created, reply_shape shape,
-                         std::uint32_t prompt_tokens, bool include_usage)
-    : id_(std::move(id)),
-      model_(std::move(model)),
-      created_(created),
-      shape_(shape),
-      prompt_tokens_(prompt_tokens),
-      include_usage_(include_usage) {}
-
-std::uint32_t chat_stream::slot(std::size_t j) const noexcept {
-  if (j == 0 || shape_.tokens == 0) return 0;
-  if (j < token_frames_end()) return static_cast<std::uint32_t>(j - 1);
-  return shape_.tokens - 1;
-}
-
-void chat_stream::append_frame(std::size_t j, std::string& out) const {
-  if (j == 0) {
-    append_sse_frame(
-        out, protocols::build_chat_chunk(id_, model_, created_, "assistant", "", std::nullopt));
-    return;
+tool_offer openai_tool_offer(const rapidjson::Value& request) {
+  tool_offer offer;
+  auto tools = request.FindMember("tools");
+  if (tools == request.MemberEnd() || !tools->value.IsArray()) return offer;
+  for (const auto& t : tools->value.GetArray()) {
+    auto name = function_name(t);
+    if (!name.empty()) {
+      offer.first_tool = std::string(name);
+      break;
+    }
   }
-  if (j < token_frames_end()) {
-    std::string token;
-    append_reply_token(token, static_cast<std::uint32_t>(j - 1));
-    append_sse_frame(
-        out, protocols::build_chat_chunk(id_, model_, created_, std::nullopt, token, std::nullopt));
-    return;
+  if (offer.first_tool.empty()) return offer;
+  if (auto choice = request.FindMember("tool_choice"); choice != request.MemberEnd()) {
+    const auto& c = choice->value;
+    if (c.IsString() && view_of(c) == "none") offer.mode = tool_mode::none;
+    if (c.IsString() && view_of(c) == "required") offer.mode = tool_mode::required;
+    if (auto forced = function_name(c); !forced.empty()) {
+      offer.mode = tool_mode::specific;
+      offer.forced_tool = std::string(forced);
+    }
   }
-  std::size_t tail = j - token_frames_end();
-  if (tail == 0) {
-    append_sse_frame(out, protocols::build_chat_chunk(id_, model_, created_, std::nullopt, "",
-                                                      shape_.finish_reason));
-  } else if (tail == 1 && include_usage_) {
-    append_sse_frame(out, protocols::build_usage_chunk(id_, model_, created_,
-                                                       make_usage(prompt_tokens_, shape_.tokens)));
-  } else {
-    append_sse_frame(out, "[DONE]");
+  const auto& messages = request["messages"];  // decode_openai_request checked it
+  const auto& last = messages[messages.Size() - 1];
+  if (string_member(last, "role") == "user") {
+    auto content = last.FindMember("content");
+    offer.prompted = content != last.MemberEnd() && content_mentions_trigger(content->value);
   }
+  return offer;
 }
 
-std::size_t chat_stream::cut_frame_limit(std::optional<std::uint32_t> after_tokens) const noexcept {
-  std::uint32_t n = after_tokens ? *after_tokens : shape_.tokens / 2;
-  if (n > shape_.tokens) n = shape_.tokens;
-  return 1 + static_cast<std::size_t>(n);
+std::string chat_completion_body(const reply_context& r) {
+  if (r.script.calls_tool()) return tool_call_completion(r);
+  return protocols::build_chat_completion(r.id, r.model, r.created, reply_text(r.script.tokens),
+                                          make_usage(r.script.prompt_tokens, r.script.tokens),
+                                          protocols::openai_finish_reason(r.script.end));
+}
+
+frame_layout openai_layout(const reply_context& r) {
+  return {true, r.script.pieces(), r.include_usage, true};
+}
+
+void append_openai_frame(const reply_context& r, stream_step step, std::uint32_t piece,
+                         std::string& out) {
+  switch (step) {
+    case stream_step::open:
+      wire::append_sse_data(out, protocols::build_chat_chunk(r.id, r.model, r.created, "assistant",
+                                                             "", std::nullopt));
+      return;
+    case stream_step::piece: {
+      if (r.script.calls_tool()) return wire::append_sse_data(out, tool_call_chunk(r, piece));
+      std::string token;
+      append_reply_token(token, piece);
+      wire::append_sse_data(out, protocols::build_chat_chunk(r.id, r.model, r.created, std::nullopt,
+                                                             token, std::nullopt));
+      return;
+    }
+    case stream_step::finish:
+      wire::append_sse_data(
+          out, protocols::build_chat_chunk(r.id, r.model, r.created, std::nullopt, "",
+                                           protocols::openai_finish_reason(r.script.end)));
+      return;
+    case stream_step::usage:
+      wire::append_sse_data(
+          out, protocols::build_usage_chunk(r.id, r.model, r.created,
+                                            make_usage(r.script.prompt_tokens, r.script.pieces())));
+      return;
+    case stream_step::done:
+      wire::append_sse_data(out, "[DONE]");
+      return;
+  }
 }
 
 std::string http_chunk_size_line(std::size_t size) {

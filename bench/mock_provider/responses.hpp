@@ -1,6 +1,7 @@
-// What the mock provider answers: the deterministic reply, whole chat completions, the frames of
-// a chat stream and when each is due, embeddings, the model list and OpenAI-style error bodies.
-// Pure functions over the protocols builders; no sockets here.
+// What the mock provider answers in the OpenAI dialect: chat requests reduced to a reply_request,
+// whole chat completions and the frames of a chat stream (for a reply_script), embeddings, the
+// model list and OpenAI-style error bodies. Pure functions over the protocols builders; no
+// sockets here.
 #pragma once
 
 #include <cstddef>
@@ -12,69 +13,36 @@
 
 #include <rapidjson/document.h>
 
+#include "bench/mock_provider/reply_script.hpp"
 #include "protocols/openai_builders.hpp"
 #include "protocols/result.hpp"
 
 namespace switchyard::mock {
 
-/// How long a reply is and why it ends.
-struct reply_shape {
-  std::uint32_t tokens = 0;
-  /// "stop", or "length" when the request's max_tokens cut the reply short.
-  std::string_view finish_reason = "stop";
-};
+/// Decodes a chat completions body (decode_openai_request's validation, its errors with their
+/// `param`) into what the mock needs; a tool call when the request's tools and `tool_choice` or
+/// its last user message ask for one (see tool_to_call).
+protocols::result<reply_request, request_error> decode_openai_reply_request(std::string_view body);
 
-/// The reply for a request: `reply_tokens` capped by the request's `max_tokens`.
-reply_shape shape_reply(std::uint32_t reply_tokens, std::optional<std::uint32_t> max_tokens);
+/// What a chat completions request says about tools: the first `function` tool, `tool_choice`
+/// ("none", "auto", "required", or `{"type":"function","function":{"name":…}}`), and whether
+/// the last message is the user's and mentions tool_call_trigger.
+tool_offer openai_tool_offer(const rapidjson::Value& request);
 
-/// Appends token `i` of the reply: "token0", then " token1", " token2", ... so that the tokens
-/// of a stream concatenate to the whole non-stream reply.
-void append_reply_token(std::string& out, std::uint32_t i);
+/// A whole `chat.completion` body: the reply text, or an assistant message with one tool call
+/// (`content: null`, `finish_reason: "tool_calls"`); usage is the prompt estimate and the
+/// reply's pieces.
+std::string chat_completion_body(const reply_context& reply);
 
-/// The whole reply text of `tokens` tokens ("token0 token1 ...").
-std::string reply_text(std::uint32_t tokens);
+/// OpenAI's stream: the role chunk, one chunk per piece (a token's text; for a tool call, the
+/// call's id and name with the first arguments piece, then one arguments piece per chunk), the
+/// final chunk with finish_reason, the usage chunk (only with include_usage), and
+/// `data: [DONE]`.
+frame_layout openai_layout(const reply_context& reply);
 
-/// A whole `chat.completion` body; usage is `prompt_tokens` and the reply's tokens.
-std::string chat_completion_body(std::string_view id, std::string_view model, std::int64_t created,
-                                 const reply_shape& shape, std::uint32_t prompt_tokens);
-
-/// The SSE frames of one chat stream and the token slot each goes out with.
-/// Frames, in order: the role chunk, one chunk per token, the final chunk with finish_reason,
-/// the usage chunk (only with include_usage), and `data: [DONE]`.
-class chat_stream {
- public:
-  chat_stream(std::string id, std::string model, std::int64_t created, reply_shape shape,
-              std::uint32_t prompt_tokens, bool include_usage);
-
-  /// Number of frames.
-  std::size_t frame_count() const noexcept { return 3 + shape_.tokens + (include_usage_ ? 1 : 0); }
-
-  /// Frames [0, token_frames_end()) are the role chunk and the token chunks.
-  std::size_t token_frames_end() const noexcept { return 1 + shape_.tokens; }
-
-  /// The pacing slot of frame `j`: slot k is due k token intervals after the first byte.
-  /// The role chunk and token 0 share slot 0; token i has slot i; the tail (final chunk,
-  /// usage, [DONE]) goes out with the last token.
-  std::uint32_t slot(std::size_t j) const noexcept;
-
-  /// Appends frame `j` as `data: …\n\n`.
-  void append_frame(std::size_t j, std::string& out) const;
-
-  /// How many frames a `cut` after `after_tokens` token chunks lets through (role chunk
-  /// included; never the final chunk, so a cut stream never ends well). nullopt = half the
-  /// reply's tokens.
-  std::size_t cut_frame_limit(std::optional<std::uint32_t> after_tokens) const noexcept;
-
-  const reply_shape& shape() const noexcept { return shape_; }
-
- private:
-  std::string id_;
-  std::string model_;
-  std::int64_t created_;
-  reply_shape shape_;
-  std::uint32_t prompt_tokens_;
-  bool include_usage_;
-};
+/// Appends step `step` of an OpenAI stream (`piece` for a piece step) as `data: …\n\n`.
+void append_openai_frame(const reply_context& reply, stream_step step, std::uint32_t piece,
+                         std::string& out);
 
 /// The size line of an HTTP/1.1 chunk: hex size and CRLF.
 std::string http_chunk_size_line(std::size_t size);

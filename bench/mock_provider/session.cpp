@@ -22,6 +22,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "bench/mock_provider/anthropic_replies.hpp"
+#include "bench/mock_provider/gemini_replies.hpp"
+#include "bench/mock_provider/responses.hpp"
 #include "protocols/error.hpp"
 #include "protocols/openai_request.hpp"
 
@@ -49,11 +52,20 @@ std::string_view path_of(std::string_view target) {
 
 route classify(std::string_view path) {
   if (path == "/v1/chat/completions" || path == "/chat/completions") return route::chat_completions;
+  if (path == "/v1/messages" || path == "/messages") return route::messages;
+  if (parse_gemini_path(path)) return route::generate_content;
   if (path == "/v1/embeddings" || path == "/embeddings") return route::embeddings;
   if (path == "/v1/models" || path == "/models") return route::models;
   if (path == "/health") return route::health;
   if (path.substr(0, 7) == "/_mock/") return route::admin;
   return route::other;
+}
+
+// The dialect a route's answers (errors included) are written in.
+protocols::dialect dialect_of(route r) {
+  if (r == route::messages) return protocols::dialect::anthropic;
+  if (r == route::generate_content) return protocols::dialect::gemini;
+  return protocols::dialect::openai;
 }
 
 }  // namespace
@@ -162,6 +174,9 @@ void session::on_read_error(beast::error_code ec) {
     // answer is not destroyed by a reset.
     keep_alive_ = false;
     version_ = 11;
+    // The error speaks the route's dialect when the request line got parsed (always for a body
+    // over the limit; an empty target reads as OpenAI's).
+    dialect_ = dialect_of(classify(path_of(parser_->get().target())));
     req_ = request_type{};
     bool body = ec == http::error::body_limit;
     prepare_error(body ? 413 : 431, body ? "Request body is larger than " +
@@ -175,6 +190,7 @@ void session::on_read_error(beast::error_code ec) {
       ec != http::error::end_of_stream && ec != http::error::partial_message) {
     // A malformed request (bad method, target, version, header, chunk...): say so and close.
     keep_alive_ = false;
+    dialect_ = protocols::dialect::openai;
     version_ = 11;
     req_ = request_type{};
     prepare_error(400, "Malformed HTTP request: " + ec.message() + ".");
@@ -196,6 +212,7 @@ void session::handle_request() {
 
   auto path = path_of(req_.target());
   auto r = classify(path);
+  dialect_ = dialect_of(r);
   state_->counters.count_request(r);
 
   auto method_not_allowed = [this](std::string_view allow) {
@@ -205,12 +222,17 @@ void session::handle_request() {
     do_write();
   };
 
-  if (r == route::chat_completions || r == route::embeddings) record_request();
+  if (r == route::chat_completions || r == route::messages || r == route::generate_content ||
+      r == route::embeddings) {
+    record_request();
+  }
 
   switch (r) {
     case route::chat_completions:
+    case route::messages:
+    case route::generate_content:
       if (req_.method() != http::verb::post) return method_not_allowed("POST");
-      return handle_chat();
+      return handle_reply();
     case route::embeddings:
       if (req_.method() != http::verb::post) return method_not_allowed("POST");
       return handle_embeddings();
@@ -238,12 +260,28 @@ void session::handle_request() {
 }
 
 bool session::authorized() {
-  if (state_->expected_authorization.empty()) return true;
-  if (req_[http::field::authorization] == state_->expected_authorization) return true;
-  prepare_error(401, "Incorrect API key provided. Send \"Authorization: Bearer <key>\".");
-  log(401, "");
+  if (!opts_.api_key) return true;
+  auto e = auth_error();
+  if (!e) return true;
+  prepare_error(*e);
+  log(e->status, "");
   do_write();
   return false;
+}
+
+std::optional<request_error> session::auth_error() const {
+  switch (dialect_) {
+    case protocols::dialect::anthropic:
+      return anthropic_auth_error(req_["x-api-key"], req_["anthropic-version"], *opts_.api_key);
+    case protocols::dialect::gemini:
+      return gemini_auth_error(req_["x-goog-api-key"], query_param(req_.target(), "key"),
+                               *opts_.api_key);
+    case protocols::dialect::openai:
+      break;
+  }
+  if (req_[http::field::authorization] == state_->expected_authorization) return std::nullopt;
+  return request_error{
+      401, "Incorrect API key provided. Send \"Authorization: Bearer <key>\".", {}};
 }
 
 bool session::pick_fault(bool is_stream, std::optional<fault_rule>& out) {
@@ -305,13 +343,23 @@ bool session::take_over_by_fault(const std::optional<fault_rule>& fault) {
   return false;
 }
 
-void session::handle_chat() {
+protocols::result<reply_request, request_error> session::decode_reply_request() const {
+  switch (dialect_) {
+    case protocols::dialect::anthropic:
+      return decode_anthropic_reply_request(req_.body());
+    case protocols::dialect::gemini:
+      return decode_gemini_reply_request(req_.target(), req_.body());
+    case protocols::dialect::openai:
+      break;
+  }
+  return decode_openai_reply_request(req_.body());
+}
+
+void session::handle_reply() {
   if (!authorized()) return;
-  auto decoded =
-      protocols::decode_openai_request(protocols::api_kind::chat_completions, req_.body());
+  auto decoded = decode_reply_request();
   if (!decoded) {
-    const auto& e = decoded.error();
-    prepare_error(protocols::http_status(e.code), e.message, e.param);
+    prepare_error(decoded.error());
     log(res_.result_int(), "bad request");
     return do_write();
   }
@@ -321,13 +369,12 @@ void session::handle_chat() {
   if (!pick_fault(in.stream, fault)) return;
   if (take_over_by_fault(fault)) return;
 
-  request_id_ = next_request_id();
-  auto created = static_cast<std::int64_t>(std::time(nullptr));
-  auto shape = shape_reply(opts_.reply_tokens, in.max_tokens);
+  auto reply = make_reply(dialect_, next_reply_number(),
+                          static_cast<std::int64_t>(std::time(nullptr)), opts_.reply_tokens, in);
+  request_id_ = reply.id;
 
   if (!in.stream) {
-    prepare(200, "application/json",
-            chat_completion_body(request_id_, in.model, created, shape, in.prompt_tokens_estimate));
+    prepare(200, "application/json", reply_body(dialect_, reply));
     log(200, cut_ ? "fault=cut" : "");
     return when_admitted([this] {
       if (cut_) return after(plan_.latency_ms + delay_ms_, [this] { do_write_cut(); });
@@ -335,8 +382,8 @@ void session::handle_chat() {
     });
   }
 
-  chat_.emplace(request_id_, in.model, created, shape, in.prompt_tokens_estimate, in.include_usage);
-  frame_limit_ = cut_ ? chat_->cut_frame_limit(cut_after_tokens_) : chat_->frame_count();
+  reply_.emplace(dialect_, std::move(reply));
+  frame_limit_ = cut_ ? reply_->cut_frame_limit(cut_after_tokens_) : reply_->frame_count();
   log(200, cut_ ? "stream fault=cut" : "stream");
   when_admitted(
       [this] { after(plan_.latency_ms + opts_.ttft_ms + delay_ms_, [this] { start_stream(); }); });
@@ -371,7 +418,7 @@ void session::handle_embeddings() {
   if (!pick_fault(false, fault)) return;
   if (take_over_by_fault(fault)) return;
 
-  request_id_ = next_request_id();
+  request_id_ = "chatcmpl-mock-" + std::to_string(next_reply_number());
   prepare(200, "application/json",
           embeddings_body(in.model, embedding_input_count(input), dims.value(),
                           embedding_seed(opts_.seed, input), in.prompt_tokens_estimate,
@@ -507,7 +554,7 @@ void session::prepare(unsigned status, std::string_view content_type, std::strin
 }
 
 void session::prepare_error(unsigned status, std::string_view message, std::string_view param) {
-  prepare(status, "application/json", error_body(status, message, param));
+  prepare(status, "application/json", dialect_error_body(dialect_, status, message, param));
 }
 
 void session::do_write() {
@@ -524,7 +571,7 @@ void session::on_write(beast::error_code ec, std::size_t) {
 void session::finish_response() {
   release_slot();
   request_id_.clear();
-  chat_.reset();
+  reply_.reset();
   if (!keep_alive_) return lingering_close();
   do_read();
 }
@@ -594,16 +641,23 @@ void session::do_write_frames() {
   // frame does.
   payload_.clear();
   const bool paced = token_interval_ != std::chrono::steady_clock::duration::zero();
-  const auto slot = chat_->slot(next_frame_);
-  while (next_frame_ < frame_limit_ && (!paced || chat_->slot(next_frame_) == slot)) {
-    chat_->append_frame(next_frame_++, payload_);
+  const auto slot = reply_->slot(next_frame_);
+  while (next_frame_ < frame_limit_ && (!paced || reply_->slot(next_frame_) == slot)) {
+    reply_->append_frame(next_frame_++, payload_);
   }
-  bool last = next_frame_ == chat_->frame_count();
+  bool last = next_frame_ == reply_->frame_count();
+  stream_.expires_after(milliseconds(opts_.idle_timeout_ms));
+  if (payload_.empty()) {
+    // A cut before the first frame of a dialect with no opening frame (Gemini, after_tokens 0):
+    // the header alone, since an empty HTTP chunk would end the body well.
+    net::async_write(stream_, net::buffer(head_bytes_),
+                     beast::bind_front_handler(&session::on_frames_written, shared_from_this()));
+    return;
+  }
   chunk_size_line_ = http_chunk_size_line(payload_.size());
   std::array<net::const_buffer, 4> buffers = {net::buffer(head_bytes_),
                                               net::buffer(chunk_size_line_), net::buffer(payload_),
                                               net::buffer(last ? chunk_end_and_last : chunk_end)};
-  stream_.expires_after(milliseconds(opts_.idle_timeout_ms));
   net::async_write(stream_, buffers,
                    beast::bind_front_handler(&session::on_frames_written, shared_from_this()));
 }
@@ -611,14 +665,14 @@ void session::do_write_frames() {
 void session::on_frames_written(beast::error_code ec, std::size_t) {
   if (ec) return close_now();
   head_bytes_.clear();
-  if (next_frame_ == chat_->frame_count()) {
+  if (next_frame_ == reply_->frame_count()) {
     state_->counters.count_stream_completed();
     return finish_response();
   }
   if (next_frame_ >= frame_limit_) return reset_after_flush(0);
   if (token_interval_ == std::chrono::steady_clock::duration::zero()) return do_write_frames();
   // Due times are absolute from the first byte, so timer jitter never accumulates.
-  timer_.expires_at(first_byte_at_ + token_interval_ * chat_->slot(next_frame_));
+  timer_.expires_at(first_byte_at_ + token_interval_ * reply_->slot(next_frame_));
   timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->do_write_frames();
   });
@@ -682,8 +736,8 @@ void session::close_now() {
   stream_.socket().close(ec);
 }
 
-std::string session::next_request_id() {
-  return "chatcmpl-mock-" + std::to_string(state_->next_id.fetch_add(1, std::memory_order_relaxed));
+std::uint64_t session::next_reply_number() {
+  return state_->next_id.fetch_add(1, std::memory_order_relaxed);
 }
 
 void session::log(unsigned status, std::string_view note) const {

@@ -20,9 +20,12 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "bench/mock_provider/dialect_replies.hpp"
 #include "bench/mock_provider/faults.hpp"
-#include "bench/mock_provider/responses.hpp"
+#include "bench/mock_provider/reply_script.hpp"
 #include "bench/mock_provider/server_state.hpp"
+#include "protocols/canonical.hpp"
+#include "protocols/result.hpp"
 
 namespace switchyard::mock {
 
@@ -56,7 +59,9 @@ class session : public std::enable_shared_from_this<session> {
 
   // Routing.
   void handle_request();
-  void handle_chat();
+  // The model routes of every dialect (dialect_ says which): decode, fault, answer.
+  void handle_reply();
+  protocols::result<reply_request, request_error> decode_reply_request() const;
   void handle_embeddings();
   void handle_models();
   void handle_faults_admin();
@@ -64,7 +69,10 @@ class session : public std::enable_shared_from_this<session> {
   void handle_requests_admin(bool last_only);
   void handle_clock_admin();
   void record_request();
+  // Checks the dialect's credentials when --api-key is set; false when a 401 (or the dialect's
+  // equivalent) is on its way.
   bool authorized();
+  std::optional<request_error> auth_error() const;
 
   // Faults: picks the request's fault (header rule first); false when the x-mock-fault header
   // was malformed (a 400 is then on its way).
@@ -73,9 +81,10 @@ class session : public std::enable_shared_from_this<session> {
   // Leaves delay_ms_ and cut_ set for the others.
   bool take_over_by_fault(const std::optional<fault_rule>& fault);
 
-  // Whole responses.
+  // Whole responses. Errors take the shape of dialect_.
   void prepare(unsigned status, std::string_view content_type, std::string body);
   void prepare_error(unsigned status, std::string_view message, std::string_view param = {});
+  void prepare_error(const request_error& e) { prepare_error(e.status, e.message, e.param); }
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
 
@@ -110,7 +119,7 @@ class session : public std::enable_shared_from_this<session> {
   void reset_now();
   void close_now();
 
-  std::string next_request_id();
+  std::uint64_t next_reply_number();
   void log(unsigned status, std::string_view note) const;
 
   std::shared_ptr<server_state> state_;
@@ -124,6 +133,8 @@ class session : public std::enable_shared_from_this<session> {
   unsigned version_ = 11;
   bool keep_alive_ = true;
   std::string request_id_;
+  // The dialect of the request being answered: its errors take that dialect's shape.
+  protocols::dialect dialect_ = protocols::dialect::openai;
 
   // Latency and token rate of the request being answered (from the scenario timeline).
   request_plan plan_;
@@ -137,7 +148,7 @@ class session : public std::enable_shared_from_this<session> {
   // The stream being written.
   std::string head_bytes_;  // the stream's serialized header, until the first write
   std::optional<boost::beast::http::response_serializer<boost::beast::http::string_body>> cut_sr_;
-  std::optional<chat_stream> chat_;
+  std::optional<reply_stream> reply_;
   std::size_t next_frame_ = 0;
   std::size_t frame_limit_ = 0;
   std::chrono::steady_clock::time_point first_byte_at_;

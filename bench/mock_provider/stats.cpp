@@ -5,8 +5,14 @@ namespace switchyard::mock {
 
 namespace {
 
-constexpr std::array<std::string_view, route_count> route_names = {
-    "chat_completions", "embeddings", "models", "health", "admin", "other"};
+constexpr std::array<std::string_view, route_count> route_names = {"chat_completions",
+                                                                   "messages",
+                                                                   "generate_content",
+                                                                   "embeddings",
+                                                                   "models",
+                                                                   "health",
+                                                                   "admin",
+                                                                   "other"};
 
 void append_field(std::string& out, std::string_view key, std::uint64_t value, bool& first) {
   if (!first) out += ',';

@@ -16,6 +16,8 @@ namespace switchyard::mock {
 /// The routes the mock provider knows, for per-route counters.
 enum class route : std::uint8_t {
   chat_completions,  ///< POST /v1/chat/completions, /chat/completions
+  messages,          ///< POST /v1/messages, /messages (Anthropic)
+  generate_content,  ///< POST …/models/{model}:generateContent, :streamGenerateContent (Gemini)
   embeddings,        ///< POST /v1/embeddings, /embeddings
   models,            ///< GET /v1/models, /models
   health,            ///< GET /health
@@ -24,7 +26,7 @@ enum class route : std::uint8_t {
 };
 
 /// Number of `route` values.
-inline constexpr std::size_t route_count = 6;
+inline constexpr std::size_t route_count = 8;
 
 /// The stats JSON key of `r` ("chat_completions", ...).
 std::string_view to_string(route r) noexcept;
@@ -36,7 +38,7 @@ class stats {
   void count_request(route r) noexcept;
   /// A stream response started (its headers are about to go out).
   void count_stream_started() noexcept { streams_.fetch_add(1, std::memory_order_relaxed); }
-  /// A stream sent `[DONE]` and its last chunk.
+  /// A stream sent its last frame (`[DONE]`, `message_stop`, Gemini's finish) and last chunk.
   void count_stream_completed() noexcept {
     streams_completed_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -708,7 +708,8 @@ std::uint64_t mock_provider::requests_total() {
   // The mock's own `requests_total` counts admin calls (this one included): sum the API routes.
   auto doc = stats();
   std::uint64_t total = 0;
-  for (const char* path : {"routes/chat_completions", "routes/embeddings", "routes/models"}) {
+  for (const char* path : {"routes/chat_completions", "routes/embeddings", "routes/models",
+                           "routes/messages", "routes/generate_content"}) {
     auto* v = json_at(doc, path);
     if (!v || !v->IsUint64()) fail("mock " + name_ + " stats lack " + path);
     total += v->GetUint64();
@@ -755,6 +756,14 @@ config_builder& config_builder::provider(
     std::vector<std::pair<std::string, std::string>> settings) {
   providers_.push_back(
       {std::move(name), "openai-compatible", std::move(base_url), std::move(settings), {}});
+  return *this;
+}
+
+config_builder& config_builder::typed_provider(
+    std::string name, std::string type, std::string base_url,
+    std::vector<std::pair<std::string, std::string>> settings) {
+  providers_.push_back(
+      {std::move(name), std::move(type), std::move(base_url), std::move(settings), {}});
   return *this;
 }
 

@@ -314,6 +314,9 @@ class config_builder {
   /// Adds an openai-compatible provider at `base_url`; `settings` are extra `key: value` lines.
   config_builder& provider(std::string name, std::string base_url,
                            std::vector<std::pair<std::string, std::string>> settings = {});
+  /// Adds a provider of `type` ("anthropic", "gemini", "openai"…) at `base_url`.
+  config_builder& typed_provider(std::string name, std::string type, std::string base_url,
+                                 std::vector<std::pair<std::string, std::string>> settings = {});
   /// Adds an in-process `type: mock` provider.
   config_builder& mock_provider(
       std::string name, std::vector<std::pair<std::string, std::string>> mock_settings = {});

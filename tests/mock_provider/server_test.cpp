@@ -18,18 +18,6 @@ using std::chrono::steady_clock;
 
 namespace {
 
-std::string str(const rapidjson::Value& v) {
-  return {v.GetString(), v.GetStringLength()};
-}
-
-std::uint64_t stat(const rapidjson::Document& d, const char* group, const char* key) {
-  return d[group][key].GetUint64();
-}
-
-bool is_reset(const beast::error_code& ec) {
-  return ec == net::error::connection_reset;
-}
-
 // Waits, by asking the server (never by sleeping), until `pred(stats)` holds.
 template <class Pred>
 bool await_stats(const tcp::endpoint& ep, Pred pred) {
@@ -37,22 +25,6 @@ bool await_stats(const tcp::endpoint& ep, Pred pred) {
     if (pred(fetch_stats(ep))) return true;
   }
   return false;
-}
-
-std::string header_block(const std::string& raw) {
-  return raw.substr(0, raw.find("\r\n\r\n"));
-}
-
-std::size_t count_of(std::string_view hay, std::string_view needle) {
-  std::size_t n = 0;
-  for (auto p = hay.find(needle); p != std::string_view::npos; p = hay.find(needle, p + 1)) ++n;
-  return n;
-}
-
-void set_plan(const tcp::endpoint& ep, std::string json) {
-  client c(ep);
-  auto res = c.exchange(post("/_mock/faults", std::move(json)));
-  REQUIRE(res.result_int() == 200);
 }
 
 }  // namespace

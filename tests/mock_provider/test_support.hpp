@@ -15,6 +15,7 @@
 
 #include <rapidjson/document.h>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -24,7 +25,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "bench/mock_provider/dialect_replies.hpp"
 #include "bench/mock_provider/options.hpp"
+#include "bench/mock_provider/reply_script.hpp"
 #include "bench/mock_provider/server.hpp"
 
 namespace switchyard::mock::test {
@@ -241,6 +244,18 @@ inline rapidjson::Document parse_json(std::string_view s) {
   return d;
 }
 
+/// Parses JSON that must parse: throws (failing the calling test) when it does not.
+inline rapidjson::Document must_parse(std::string_view s) {
+  auto d = parse_json(s);
+  if (d.HasParseError()) throw std::runtime_error("not JSON: " + std::string(s));
+  return d;
+}
+
+/// A JSON string value as a std::string.
+inline std::string str(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
 /// The `data:` payloads of an SSE body (events separated by blank lines).
 inline std::vector<std::string> sse_data(std::string_view body) {
   std::vector<std::string> out;
@@ -255,11 +270,95 @@ inline std::vector<std::string> sse_data(std::string_view body) {
   return out;
 }
 
+/// One Server-Sent Event: its `event:` name (empty when it has none) and its `data:`.
+struct sse_event {
+  std::string name;
+  std::string data;
+};
+
+/// The events of an SSE body, in order; CRLF line ends read as LF (Gemini sends CRLF). A last
+/// event without its blank line is left out, as a client would.
+inline std::vector<sse_event> sse_events(std::string_view body) {
+  std::string text;
+  text.reserve(body.size());
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\r' && i + 1 < body.size() && body[i + 1] == '\n') continue;
+    text.push_back(body[i]);
+  }
+  std::vector<sse_event> out;
+  std::size_t pos = 0;
+  for (auto end = text.find("\n\n"); end != std::string::npos; end = text.find("\n\n", pos)) {
+    sse_event e;
+    std::string_view block(text.data() + pos, end - pos);
+    while (!block.empty()) {
+      auto nl = block.find('\n');
+      auto line = block.substr(0, nl);
+      if (line.substr(0, 7) == "event: ") e.name = std::string(line.substr(7));
+      if (line.substr(0, 6) == "data: ") e.data = std::string(line.substr(6));
+      block.remove_prefix(nl == std::string_view::npos ? block.size() : nl + 1);
+    }
+    out.push_back(std::move(e));
+    pos = end + 2;
+  }
+  return out;
+}
+
+/// The events' names, in order.
+inline std::vector<std::string> event_names(const std::vector<sse_event>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.name);
+  return out;
+}
+
+/// Reply 1, created at 1700000000, to a request for "test-model" in dialect `d`: `reply_tokens`
+/// capped by `max_tokens`, or a call of `tool` when it is non-empty.
+inline reply_context make_test_reply(protocols::dialect d, std::uint32_t reply_tokens,
+                                     std::optional<std::uint32_t> max_tokens,
+                                     std::uint32_t prompt_tokens, std::string tool = {},
+                                     bool include_usage = false) {
+  reply_request req;
+  req.model = "test-model";
+  req.max_tokens = max_tokens;
+  req.prompt_tokens = prompt_tokens;
+  req.tool = std::move(tool);
+  req.include_usage = include_usage;
+  return make_reply(d, 1, 1700000000, reply_tokens, req);
+}
+
 /// Reads GET /_mock/stats through a fresh connection.
 inline rapidjson::Document fetch_stats(const tcp::endpoint& ep) {
   client c(ep);
   auto res = c.exchange(get("/_mock/stats"));
   return parse_json(res.body());
+}
+
+/// One counter of a stats document: `d[group][key]`.
+inline std::uint64_t stat(const rapidjson::Document& d, const char* group, const char* key) {
+  return d[group][key].GetUint64();
+}
+
+/// Replaces the fault plan (POST /_mock/faults); throws when the server refuses it.
+inline void set_plan(const tcp::endpoint& ep, std::string json) {
+  client c(ep);
+  auto res = c.exchange(post("/_mock/faults", std::move(json)));
+  if (res.result_int() != 200) throw std::runtime_error("fault plan refused: " + res.body());
+}
+
+/// True when reading stopped on a TCP reset.
+inline bool is_reset(const beast::error_code& ec) {
+  return ec == net::error::connection_reset;
+}
+
+/// The status line and headers of a raw response.
+inline std::string header_block(const std::string& raw) {
+  return raw.substr(0, raw.find("\r\n\r\n"));
+}
+
+/// How many times `needle` occurs in `hay`.
+inline std::size_t count_of(std::string_view hay, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto p = hay.find(needle); p != std::string_view::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
 }
 
 }  // namespace switchyard::mock::test
