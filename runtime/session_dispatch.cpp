@@ -81,7 +81,12 @@ void session::dispatch(request_type& req) {
       break;
   }
 
-  channel->set_dialect(route_dialect(match.which));
+  // Anthropic's SDKs always send `anthropic-version`; OpenAI's never do. /v1/models answers, and
+  // refuses (a bad key, say), in the dialect of the client asking.
+  const bool anthropic_client = !req["anthropic-version"].empty();
+  channel->set_dialect(match.which == route::models && anthropic_client
+                           ? protocols::dialect::anthropic
+                           : route_dialect(match.which));
   auto who = server_->keys().authenticate(std::string_view{req[http::field::authorization]},
                                           std::string_view{req["x-api-key"]});
   if (!who) {
@@ -89,11 +94,9 @@ void session::dispatch(request_type& req) {
     return;
   }
   if (match.which == route::models) {
-    // Anthropic's SDKs always send `anthropic-version`; OpenAI's never do.
-    const bool anthropic = !req["anthropic-version"].empty();
     respond(*channel, 200, "application/json",
-            anthropic ? anthropic_models_list_body(server_->config(), *who->tenant)
-                      : models_list_body(server_->config(), *who->tenant));
+            anthropic_client ? anthropic_models_list_body(server_->config(), *who->tenant)
+                             : models_list_body(server_->config(), *who->tenant));
     return;
   }
   if (match.which == route::count_tokens) {
