@@ -36,7 +36,7 @@ bool acceptable_extra(const header_field& h) {
        {http::field::connection, http::field::content_length, http::field::transfer_encoding,
         http::field::keep_alive, http::field::upgrade, http::field::trailer})
     if (beast::iequals(h.name, http::to_string(owned))) return false;
-  return !beast::iequals(h.name, "x-request-id");
+  return !beast::iequals(h.name, "x-request-id") && !beast::iequals(h.name, "request-id");
 }
 
 template <class Fields>
@@ -147,6 +147,7 @@ void http_channel::send_full(unsigned status, std::string_view content_type, std
   res.result(status);
   res.set(http::field::content_type, content_type);
   res.set("x-request-id", request_id_);
+  if (dialect_ == protocols::dialect::anthropic) res.set("request-id", request_id_);  // its SDKs' name
   set_extras(res, extra);
   res.keep_alive(keep_alive_);
   res.body() = std::move(body);
@@ -179,6 +180,7 @@ void http_channel::begin_stream(std::vector<header_field> extra) {
   res.set(http::field::content_type, "text/event-stream");
   res.set(http::field::cache_control, "no-cache");
   res.set("x-request-id", request_id_);
+  if (dialect_ == protocols::dialect::anthropic) res.set("request-id", request_id_);  // its SDKs' name
   set_extras(res, extra);
   res.keep_alive(keep_alive_);
   if (chunked_) res.chunked(true);

@@ -49,6 +49,16 @@ std::string_view target_path(std::string_view target) noexcept {
   return end == std::string_view::npos ? target : target.substr(0, end);
 }
 
+namespace {
+
+constexpr std::string_view model_prefix = "/v1/models/";
+
+bool starts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
 route_match match_route(std::string_view method, std::string_view target) noexcept {
   auto path = target_path(target);
   for (const auto& e : route_table) {
@@ -56,12 +66,47 @@ route_match match_route(std::string_view method, std::string_view target) noexce
     if (e.method != method) return {route_match::method_not_allowed, e.which, e.method};
     return {route_match::found, e.which, {}};
   }
+  if (starts_with(path, model_prefix) && path.size() > model_prefix.size()) {
+    if (method != "GET") return {route_match::method_not_allowed, route::model, "GET"};
+    return {route_match::found, route::model, {}};
+  }
   return {};
+}
+
+std::string model_id_of(std::string_view target) {
+  auto path = target_path(target);
+  if (!starts_with(path, model_prefix)) return {};
+  path.remove_prefix(model_prefix.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string id;
+  id.reserve(path.size());
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '%' && i + 2 < path.size() && hex(path[i + 1]) >= 0 &&
+        hex(path[i + 2]) >= 0) {
+      id.push_back(static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2])));
+      i += 2;
+    } else {
+      id.push_back(path[i]);
+    }
+  }
+  return id;
+}
+
+protocols::dialect target_dialect(std::string_view target) noexcept {
+  auto path = target_path(target);
+  return path == "/v1/messages" || starts_with(path, "/v1/messages/")
+             ? protocols::dialect::anthropic
+             : protocols::dialect::openai;
 }
 
 bool requires_auth(route r) noexcept {
   return r == route::chat_completions || r == route::embeddings || r == route::messages ||
-         r == route::count_tokens || r == route::models;
+         r == route::count_tokens || r == route::models || r == route::model;
 }
 
 protocols::dialect route_dialect(route r) noexcept {
@@ -104,6 +149,36 @@ void write_name(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string
 
 }  // namespace
 
+namespace {
+
+// One model entry, in OpenAI's shape or Anthropic's.
+void write_model(rapidjson::Writer<rapidjson::StringBuffer>& w, const config::model_config& model,
+                 bool anthropic) {
+  w.StartObject();
+  if (anthropic) {
+    w.Key("type");
+    w.String("model");
+    w.Key("id");
+    write_name(w, model.name);
+    w.Key("display_name");
+    write_name(w, model.name);
+    w.Key("created_at");
+    w.String("1970-01-01T00:00:00Z");
+  } else {
+    w.Key("id");
+    write_name(w, model.name);
+    w.Key("object");
+    w.String("model");
+    w.Key("created");
+    w.Int64(0);
+    w.Key("owned_by");
+    w.String("switchyard");
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
 std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
@@ -112,20 +187,16 @@ std::string models_list_body(const config::snapshot& config, const config::tenan
   w.String("list");
   w.Key("data");
   w.StartArray();
-  for (const auto* model : visible_models(config, tenant)) {
-    w.StartObject();
-    w.Key("id");
-    write_name(w, model->name);
-    w.Key("object");
-    w.String("model");
-    w.Key("created");
-    w.Int64(0);
-    w.Key("owned_by");
-    w.String("switchyard");
-    w.EndObject();
-  }
+  for (const auto* model : visible_models(config, tenant)) write_model(w, *model, false);
   w.EndArray();
   w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string model_body(const config::model_config& model, bool anthropic) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  write_model(w, model, anthropic);
   return {buf.GetString(), buf.GetSize()};
 }
 
@@ -137,18 +208,7 @@ std::string anthropic_models_list_body(const config::snapshot& config,
   w.StartObject();
   w.Key("data");
   w.StartArray();
-  for (const auto* model : models) {
-    w.StartObject();
-    w.Key("type");
-    w.String("model");
-    w.Key("id");
-    write_name(w, model->name);
-    w.Key("display_name");
-    write_name(w, model->name);
-    w.Key("created_at");
-    w.String("1970-01-01T00:00:00Z");
-    w.EndObject();
-  }
+  for (const auto* model : models) write_model(w, *model, true);
   w.EndArray();
   w.Key("has_more");
   w.Bool(false);

@@ -19,6 +19,7 @@ enum class route : std::uint8_t {
   messages,          ///< POST /v1/messages (Anthropic dialect)
   count_tokens,      ///< POST /v1/messages/count_tokens (Anthropic dialect; an estimate)
   models,            ///< GET /v1/models (Anthropic's shape when `anthropic-version` is sent)
+  model,             ///< GET /v1/models/{id} (the id may contain '/')
   health_live,       ///< GET /health/live
   health_ready,      ///< GET /health/ready
   metrics,           ///< GET /metrics
@@ -41,6 +42,14 @@ bool requires_auth(route r) noexcept;
 /// The dialect of a route's answers and errors (Anthropic for /v1/messages*, else OpenAI).
 protocols::dialect route_dialect(route r) noexcept;
 
+/// The dialect for errors about `target` before a route is known: Anthropic for paths under
+/// /v1/messages (an unknown /v1/messages/batches, a GET /v1/messages), else OpenAI.
+protocols::dialect target_dialect(std::string_view target) noexcept;
+
+/// The model id of a `route::model` target ("/v1/models/{id}"), percent-decoded (SDKs encode a
+/// '/' in a model name as %2F).
+std::string model_id_of(std::string_view target);
+
 /// The path part of a request target (up to `?` or `#`).
 std::string_view target_path(std::string_view target) noexcept;
 
@@ -59,6 +68,11 @@ std::string models_list_body(const config::snapshot& config, const config::tenan
 /// "has_more":false,"first_id","last_id"}`, same models as models_list_body.
 std::string anthropic_models_list_body(const config::snapshot& config,
                                        const config::tenant_config& tenant);
+
+/// One model, for GET /v1/models/{id}: OpenAI's `{"id","object":"model","created":0,
+/// "owned_by":"switchyard"}`, or with `anthropic` Anthropic's `{"type":"model","id",
+/// "display_name","created_at"}`.
+std::string model_body(const config::model_config& model, bool anthropic);
 
 /// `{"status":"ok"}` for /health/live.
 std::string_view health_live_body() noexcept;

@@ -2,6 +2,7 @@
 // listing itself, authenticate and decode API calls, and hand those to the control plane.
 #include <boost/beast/http/string_body.hpp>
 
+#include "actors/router.hpp"
 #include "protocols/anthropic_codec.hpp"
 #include "protocols/openai_request.hpp"
 #include "protocols/upstream_request.hpp"
@@ -40,6 +41,50 @@ protocols::result<protocols::inbound_request, protocols::error_info> decode_api_
                                           body);
 }
 
+// The /v1 routes the gateway answers itself: the model list, one model, count_tokens. False for
+// the others, which go to the control plane.
+bool answer_locally(http_channel& channel, route which,
+                    const http::request<http::string_body>& req,
+                    const config::snapshot& config, const config::tenant_config& tenant,
+                    bool anthropic_client) {
+  switch (which) {
+    case route::models:
+      respond(channel, 200, "application/json",
+              anthropic_client ? anthropic_models_list_body(config, tenant)
+                               : models_list_body(config, tenant));
+      return true;
+    case route::model: {
+      const std::string id = model_id_of(req.target());
+      // A model the tenant may not use is as unknown to it as one that does not exist.
+      if (actors::model_access_error(config, id, &tenant)) {
+        channel.send_error(protocols::make_error(protocols::gateway_error::model_not_found,
+                                                 "The model `" + id +
+                                                     "` does not exist or you do not have access "
+                                                     "to it. GET /v1/models lists yours.",
+                                                 "model"));
+      } else {
+        respond(channel, 200, "application/json",
+                model_body(*config.find_model(id), anthropic_client));
+      }
+      return true;
+    }
+    case route::count_tokens: {
+      auto counted = protocols::decode_anthropic_count_tokens_request(req.body());
+      if (!counted) {
+        channel.send_error(counted.error());
+      } else if (auto denied = actors::model_access_error(config, counted.value().model, &tenant)) {
+        channel.send_error(*denied);
+      } else {
+        respond(channel, 200, "application/json",
+                protocols::anthropic_count_tokens_body(counted.value()));
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 void session::dispatch(request_type& req) {
@@ -51,6 +96,7 @@ void session::dispatch(request_type& req) {
   std::string_view method = req.method_string();
   std::string_view target = req.target();
   auto match = match_route(method, target);
+  channel->set_dialect(target_dialect(target));
   if (match.outcome == route_match::not_found) {
     channel->send_error(route_not_found_error(method, target));
     return;
@@ -81,34 +127,21 @@ void session::dispatch(request_type& req) {
       break;
   }
 
-  // Anthropic's SDKs always send `anthropic-version`; OpenAI's never do. /v1/models answers, and
-  // refuses (a bad key, say), in the dialect of the client asking.
+  // Anthropic's SDKs always send `anthropic-version`; OpenAI's never do. The model routes answer,
+  // and refuse (a bad key, say), in the dialect of the client asking.
   const bool anthropic_client = !req["anthropic-version"].empty();
-  channel->set_dialect(match.which == route::models && anthropic_client
-                           ? protocols::dialect::anthropic
-                           : route_dialect(match.which));
+  const bool model_route = match.which == route::models || match.which == route::model;
+  channel->set_dialect(model_route && anthropic_client ? protocols::dialect::anthropic
+                                                       : route_dialect(match.which));
   auto who = server_->keys().authenticate(std::string_view{req[http::field::authorization]},
                                           std::string_view{req["x-api-key"]});
   if (!who) {
     channel->send_error(who.error());
     return;
   }
-  if (match.which == route::models) {
-    respond(*channel, 200, "application/json",
-            anthropic_client ? anthropic_models_list_body(server_->config(), *who->tenant)
-                             : models_list_body(server_->config(), *who->tenant));
+  if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant,
+                     anthropic_client))
     return;
-  }
-  if (match.which == route::count_tokens) {
-    auto counted = protocols::decode_anthropic_count_tokens_request(req.body());
-    if (!counted) {
-      channel->send_error(counted.error());
-      return;
-    }
-    respond(*channel, 200, "application/json",
-            protocols::anthropic_count_tokens_body(counted.value()));
-    return;
-  }
 
   auto decoded = decode_api_request(match.which, req.body());
   if (!decoded) {

@@ -148,7 +148,76 @@ TEST_CASE("count_tokens answers an estimate without calling a provider", "[ingre
   REQUIRE(res);
   CHECK(res->result_int() == 400);
   check_anthropic_error(res->body(), "invalid_request_error");
+  // The model must exist and be the tenant's, as for Messages.
+  c.send(raw_request("POST", "/v1/messages/count_tokens",
+                     R"({"model":"nope","messages":[{"role":"user","content":"x"}]})",
+                     anthropic_headers(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 404);
+  check_anthropic_error(res->body(), "not_found_error");
+  c.send(raw_request("POST", "/v1/messages/count_tokens",
+                     R"({"model":"m2","messages":[{"role":"user","content":"x"}]})",
+                     anthropic_headers(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 403);
+  check_anthropic_error(res->body(), "permission_error");
   CHECK_FALSE(srv.records().next(200ms));  // no request reached the control plane
+}
+
+TEST_CASE("Anthropic clients get request-id, and Anthropic errors on unknown Messages paths",
+          "[ingress][messages]") {
+  test_server srv{make_ingress_config(), with_gateway};
+  test_client c{srv.port()};
+  auto headers = anthropic_headers(key_a);
+  headers.emplace_back("x-request-id", "rid-7");
+  c.send(raw_request("POST", "/v1/messages", messages_body("m1", false), headers));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->at("request-id") == "rid-7");  // what Anthropic's SDKs read
+  CHECK(res->at("x-request-id") == "rid-7");
+
+  c.send(raw_request("GET", "/v1/messages", {}, anthropic_headers(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 405);
+  check_anthropic_error(res->body(), "invalid_request_error");
+  c.send(raw_request("POST", "/v1/messages/batches", "{}", anthropic_headers(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 404);
+  check_anthropic_error(res->body(), "not_found_error");
+
+  c.send(raw_request("POST", "/v1/chat/completions", chat_body("m1"), bearer(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->count("request-id") == 0);  // OpenAI clients keep to x-request-id
+}
+
+TEST_CASE("one model is retrieved in the dialect of the SDK that asks", "[ingress][messages]") {
+  test_server srv{make_ingress_config(), with_gateway};
+  test_client c{srv.port()};
+  c.send(raw_request("GET", "/v1/models/m1", {}, bearer(key_a)));
+  auto res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 200);
+  CHECK(std::string{json_of(res->body())["object"].GetString()} == "model");
+  c.send(raw_request("GET", "/v1/models/m1", {}, anthropic_headers(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(std::string{json_of(res->body())["type"].GetString()} == "model");
+  // team-a may not use m2: it does not exist for it.
+  c.send(raw_request("GET", "/v1/models/m2", {}, anthropic_headers(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 404);
+  check_anthropic_error(res->body(), "not_found_error");
+  c.send(raw_request("GET", "/v1/models/nope", {}, bearer(key_a)));
+  res = c.read_response();
+  REQUIRE(res);
+  CHECK(res->result_int() == 404);
+  CHECK(json_of(res->body()).HasMember("error"));
 }
 
 TEST_CASE("the model list follows the SDK that asks", "[ingress][messages]") {

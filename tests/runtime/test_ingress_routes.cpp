@@ -103,6 +103,37 @@ TEST_CASE("the Messages routes answer in Anthropic's dialect", "[ingress][routes
   CHECK(match_route("GET", "/v1/messages").allow == "POST");
 }
 
+TEST_CASE("one model is a GET under /v1/models/, its id percent-decoded", "[ingress][routes]") {
+  auto m = match_route("GET", "/v1/models/gpt-4o-mini");
+  CHECK(m.outcome == route_match::found);
+  CHECK(m.which == route::model);
+  CHECK(runtime::requires_auth(route::model));
+  CHECK(runtime::model_id_of("/v1/models/gpt-4o-mini?x=1") == "gpt-4o-mini");
+  CHECK(runtime::model_id_of("/v1/models/meta-llama%2FLlama-3-8B") == "meta-llama/Llama-3-8B");
+  CHECK(runtime::model_id_of("/v1/models/meta-llama/Llama-3-8B") == "meta-llama/Llama-3-8B");
+  CHECK(runtime::model_id_of("/v1/models/a%2") == "a%2");  // a broken escape stays as sent
+  CHECK(match_route("GET", "/v1/models/").outcome == route_match::not_found);
+  auto wrong = match_route("DELETE", "/v1/models/x");
+  CHECK(wrong.outcome == route_match::method_not_allowed);
+  CHECK(wrong.allow == "GET");
+
+  auto cfg = test::make_ingress_config();
+  rapidjson::Document d;
+  d.Parse(runtime::model_body(cfg->models[0], false).c_str());
+  CHECK(std::string{d["id"].GetString()} == "m1");
+  CHECK(std::string{d["object"].GetString()} == "model");
+  d.Parse(runtime::model_body(cfg->models[0], true).c_str());
+  CHECK(std::string{d["type"].GetString()} == "model");
+  CHECK(std::string{d["display_name"].GetString()} == "m1");
+}
+
+TEST_CASE("paths under /v1/messages are refused in Anthropic's dialect", "[ingress][routes]") {
+  CHECK(runtime::target_dialect("/v1/messages") == protocols::dialect::anthropic);
+  CHECK(runtime::target_dialect("/v1/messages/batches?limit=1") == protocols::dialect::anthropic);
+  CHECK(runtime::target_dialect("/v1/messagesX") == protocols::dialect::openai);
+  CHECK(runtime::target_dialect("/v1/chat/completions") == protocols::dialect::openai);
+}
+
 TEST_CASE("Anthropic's model list holds the same models", "[ingress][routes]") {
   auto cfg = test::make_ingress_config();
   rapidjson::Document d;
