@@ -18,8 +18,10 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
       config_(std::move(config)),
       ports_(std::move(p)),
       population_(std::make_shared<request_population>()),
-      routes_(std::make_shared<routing_slot>()) {
+      routes_(std::make_shared<routing_slot>()),
+      usage_stats_(std::make_shared<usage_writer_stats>()) {
   if (!ports_.time) ports_.time = std::make_shared<steady_clock>();
+  if (ports_.usage) usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_);
   for (const auto& prov : config_->providers) {
     auto s = std::make_shared<provider_stats>();
     s->name = prov.name;
@@ -59,8 +61,8 @@ void gateway::submit(request_context ctx) {
     }
   }
 
-  auto actor = system_.spawn(request_actor,
-                             request_args{std::move(ctx), std::move(routes), ports_, first != nullptr});
+  auto actor = system_.spawn(request_actor, request_args{std::move(ctx), std::move(routes), ports_,
+                                                        first != nullptr, usage_writer_});
   caf::actor_cast<caf::abstract_actor*>(actor)->attach_functor(
       [sink, population](const caf::error& reason) {
         population->in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -85,10 +87,21 @@ caf::actor gateway::provider_actor_for_test(std::size_t index) const {
   return routes_->load(std::memory_order_acquire)->provider_actors().at(index);
 }
 
-void gateway::stop() {
-  if (!provider_supervisor_) return;
-  caf::anon_send_exit(provider_supervisor_, caf::exit_reason::user_shutdown);
-  provider_supervisor_ = nullptr;
+bool gateway::stop(std::chrono::milliseconds flush_timeout) {
+  bool stored = true;
+  if (usage_writer_) {
+    caf::scoped_actor self{system_};
+    stored = false;
+    self->request(usage_writer_, flush_timeout, flush_atom::value)
+        .receive([&](bool all) { stored = all; }, [](const caf::error&) {});
+    caf::anon_send_exit(usage_writer_, caf::exit_reason::user_shutdown);
+    usage_writer_ = nullptr;
+  }
+  if (provider_supervisor_) {
+    caf::anon_send_exit(provider_supervisor_, caf::exit_reason::user_shutdown);
+    provider_supervisor_ = nullptr;
+  }
+  return stored;
 }
 
 }  // namespace switchyard::actors

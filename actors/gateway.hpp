@@ -15,7 +15,9 @@
 #include "actors/ports/request_observer.hpp"
 #include "actors/ports/response_sink.hpp"
 #include "actors/ports/upstream_transport.hpp"
+#include "actors/ports/usage_store.hpp"
 #include "actors/provider_stats.hpp"
+#include "actors/usage_writer.hpp"
 #include "config/config.hpp"
 #include "protocols/openai_request.hpp"
 
@@ -48,6 +50,7 @@ class gateway {
     std::shared_ptr<upstream_transport> transport;
     std::shared_ptr<request_observer> observer;  ///< may be null
     std::shared_ptr<const clock> time;           ///< null = steady clock
+    std::shared_ptr<usage_store> usage;          ///< null = usage records are not stored
   };
 
   gateway(caf::actor_system& system, config::snapshot_ptr config, ports p);
@@ -69,8 +72,13 @@ class gateway {
   /// Request actors alive now, started, crashed.
   const request_population& requests() const noexcept { return *population_; }
 
-  /// Stops the provider actors (after the runtime has drained requests).
-  void stop();
+  /// The usage writer's figures (all zero without a usage store).
+  const usage_writer_stats& usage_stats() const noexcept { return *usage_stats_; }
+
+  /// Writes every usage record still waiting (after the runtime has drained requests), then
+  /// stops the usage writer and the provider actors. False when records could not be stored
+  /// within `flush_timeout`.
+  bool stop(std::chrono::milliseconds flush_timeout = std::chrono::seconds(10));
 
   /// The current actor of provider `index` (tests kill it to exercise supervision).
   caf::actor provider_actor_for_test(std::size_t index) const;
@@ -83,6 +91,8 @@ class gateway {
   std::shared_ptr<request_population> population_;
   std::shared_ptr<std::atomic<std::shared_ptr<const routing_table>>> routes_;
   caf::actor provider_supervisor_;
+  std::shared_ptr<usage_writer_stats> usage_stats_;
+  caf::actor usage_writer_;  ///< null without a usage store
 };
 
 }  // namespace switchyard::actors

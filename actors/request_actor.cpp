@@ -12,6 +12,7 @@
 #include "actors/messages.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/router.hpp"
+#include "actors/usage_writer.hpp"
 #include "protocols/upstream_request.hpp"
 
 namespace switchyard::actors {
@@ -34,7 +35,9 @@ void finish(self_ptr self) {
   rec.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       st.args.ports.time->now() - st.args.ctx.received);
   if (st.committed != nullptr) rec.cost_usd = cost_usd(*st.committed->target, rec.usage);
+  rec.finished_at = std::chrono::system_clock::now();
   if (st.args.ports.observer) st.args.ports.observer->on_request_done(rec);
+  if (st.args.usage_writer) self->send(st.args.usage_writer, std::move(rec));
   self->quit();
 }
 

@@ -28,6 +28,8 @@ struct request_args {
   /// The gateway already started the first attempt on the ingress thread (see `gateway::submit`):
   /// the actor starts none itself and waits for `(adopt_atom, …)`.
   bool first_attempt_started = false;
+  /// Receives the request's record when it ends; null when usage is not stored.
+  caf::actor usage_writer;
 };
 
 struct request_state {

@@ -27,6 +27,7 @@
 #include "actors/gateway.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/server.hpp"
+#include "runtime/sqlite_usage_store.hpp"
 #include "runtime/upstream_factory.hpp"
 
 namespace switchyard::runtime {
@@ -70,6 +71,19 @@ void run_io(net::io_context& io) {
       log_line("error", "unexpected exception on an I/O thread");
     }
   }
+}
+
+// The usage store the `storage` URL names. PostgreSQL arrives with the cluster (issue #8): until
+// then such a config is refused rather than silently not billing.
+protocols::result<std::shared_ptr<actors::usage_store>, std::string> open_usage_store(
+    const std::string& storage) {
+  const std::string path = sqlite_path_of(storage);
+  if (path.empty())
+    return std::string{"storage: only sqlite:// is supported by this build (postgres:// comes "
+                       "with the cluster mode); usage records would not be kept"};
+  auto store = sqlite_usage_store::open(path);
+  if (!store.ok()) return std::move(store).error();
+  return std::shared_ptr<actors::usage_store>{std::move(store).value()};
 }
 
 }  // namespace
@@ -130,8 +144,13 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   auto& system = *system_holder;
   auto transport = make_upstream_transport(io, *config);
   auto exporter = std::make_shared<metrics>(*config);
+  auto usage = open_usage_store(config->storage);
+  if (!usage.ok()) {
+    log_line("error", usage.error());
+    return 1;
+  }
   auto gateway = std::make_unique<actors::gateway>(
-      system, config, actors::gateway::ports{transport, exporter, nullptr});
+      system, config, actors::gateway::ports{transport, exporter, nullptr, usage.value()});
   auto* gw = gateway.get();
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
@@ -208,7 +227,9 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();
-  gateway->stop();
+  if (!gateway->stop())
+    log_line("error", "usage records still waiting at exit were not stored (" +
+                          std::to_string(gw->usage_stats().pending.load()) + ")");
   if (!wait_until([&] { return system.registry().running() == 0; }, settle_grace)) {
     // Destroying the system would wait for them forever (their I/O is stopped): end here.
     log_line("warning", std::to_string(system.registry().running()) +

@@ -1,4 +1,5 @@
-// Port: hears about every finished request (metrics, access log, later the usage writer).
+// Port: hears about every finished request (metrics, access log). The usage writer gets the same
+// record through its own actor (actors/usage_writer.hpp).
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,7 @@ struct request_record {
   std::uint32_t attempts = 0;
   protocols::usage usage;
   double cost_usd = 0;
+  std::chrono::system_clock::time_point finished_at;  ///< wall-clock time of the end
   std::chrono::microseconds duration{0};
   std::chrono::microseconds time_to_first_byte{0};  ///< zero when nothing was committed
   std::string error;           ///< log-safe summary of the last failure, empty on success

@@ -1,0 +1,20 @@
+// Port: durable storage of usage records (SQLite in the embedded default, PostgreSQL in a
+// cluster). Called only from the usage writer, on its own thread: implementations may block.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "actors/ports/request_observer.hpp"
+
+namespace switchyard::actors {
+
+class usage_store {
+ public:
+  virtual ~usage_store() = default;
+  /// Appends `records` in one transaction: all of them or none. False with `error` (log-safe)
+  /// when they could not be stored; the caller keeps them and tries again.
+  virtual bool append(std::span<const request_record> records, std::string& error) = 0;
+};
+
+}  // namespace switchyard::actors

@@ -1,0 +1,112 @@
+// The usage writer's batching (see usage_writer.hpp).
+#include "actors/usage_writer.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+
+namespace switchyard::actors {
+
+namespace {
+
+struct usage_writer_state {
+  std::shared_ptr<usage_store> store;
+  std::shared_ptr<usage_writer_stats> stats;
+  usage_writer_options options;
+  std::vector<request_record> pending;
+  bool tick_armed = false;
+  std::uint64_t failures_in_a_row = 0;
+
+  static inline const char* name = "usage_writer";
+};
+
+using writer_ptr = caf::stateful_actor<usage_writer_state>*;
+
+// Writes what waits, a batch at a time; stops at the first failure, keeping the rest. True when
+// nothing waits any more.
+bool write_pending(writer_ptr self) {
+  auto& st = self->state;
+  std::size_t done = 0;
+  std::string error;
+  bool ok = true;
+  while (done < st.pending.size()) {
+    const std::size_t n = std::min(st.options.batch_size, st.pending.size() - done);
+    if (!st.store->append(std::span<const request_record>{st.pending.data() + done, n}, error)) {
+      ok = false;
+      break;
+    }
+    done += n;
+    st.stats->written_total.fetch_add(n, std::memory_order_relaxed);
+  }
+  st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(done));
+  st.stats->pending.store(static_cast<std::int64_t>(st.pending.size()), std::memory_order_relaxed);
+  if (ok) {
+    st.failures_in_a_row = 0;
+    return true;
+  }
+  st.stats->write_errors_total.fetch_add(1, std::memory_order_relaxed);
+  // One line when the store starts failing, then one per hundred attempts: not one per tick.
+  if (st.failures_in_a_row++ % 100 == 0)
+    std::fprintf(stderr, "switchyard: error: usage records not stored (%zu waiting, retrying): %s\n",
+                 st.pending.size(), error.c_str());
+  return false;
+}
+
+void arm_tick(writer_ptr self) {
+  auto& st = self->state;
+  if (st.tick_armed) return;
+  st.tick_armed = true;
+  // Anonymous: a reply to the tick (flush answers a bool) must not come back to us.
+  caf::delayed_anon_send(caf::actor_cast<caf::actor>(self), st.options.flush_interval,
+                         flush_atom::value);
+}
+
+caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
+                           std::shared_ptr<usage_writer_stats> stats,
+                           usage_writer_options options) {
+  auto& st = self->state;
+  st.store = std::move(store);
+  st.stats = std::move(stats);
+  st.options = options;
+  st.options.batch_size = std::max<std::size_t>(st.options.batch_size, 1);
+  return {
+      [=](request_record& rec) {
+        auto& st = self->state;
+        if (st.pending.size() >= st.options.max_pending) {
+          st.stats->dropped_total.fetch_add(1, std::memory_order_relaxed);
+          return;
+        }
+        st.pending.push_back(std::move(rec));
+        st.stats->pending.store(static_cast<std::int64_t>(st.pending.size()),
+                                std::memory_order_relaxed);
+        if (st.pending.size() >= st.options.batch_size)
+          write_pending(self);
+        if (!st.pending.empty()) arm_tick(self);
+      },
+      [=](flush_atom) -> bool {
+        auto& st = self->state;
+        st.tick_armed = false;
+        const bool all = write_pending(self);
+        if (!all) arm_tick(self);
+        return all;
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_usage_writer(caf::actor_system& system, std::shared_ptr<usage_store> store,
+                              std::shared_ptr<usage_writer_stats> stats,
+                              usage_writer_options options) {
+  return system.spawn<caf::detached>(usage_writer, std::move(store), std::move(stats), options);
+}
+
+}  // namespace switchyard::actors

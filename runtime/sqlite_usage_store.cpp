@@ -1,0 +1,167 @@
+// SQLite usage store (see sqlite_usage_store.hpp).
+#include "runtime/sqlite_usage_store.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+namespace switchyard::runtime {
+
+namespace {
+
+constexpr const char* schema = R"sql(
+CREATE TABLE IF NOT EXISTS usage (
+  id                    INTEGER PRIMARY KEY,
+  request_id            TEXT    NOT NULL,
+  finished_at_ms        INTEGER NOT NULL,
+  tenant                TEXT    NOT NULL,
+  key_prefix            TEXT    NOT NULL,
+  route                 TEXT    NOT NULL,
+  model                 TEXT    NOT NULL,
+  provider              TEXT    NOT NULL,
+  upstream_model        TEXT    NOT NULL,
+  stream                INTEGER NOT NULL,
+  status                INTEGER NOT NULL,
+  stream_broken         INTEGER NOT NULL,
+  client_gone           INTEGER NOT NULL,
+  attempts              INTEGER NOT NULL,
+  prompt_tokens         INTEGER NOT NULL,
+  completion_tokens     INTEGER NOT NULL,
+  cached_tokens         INTEGER NOT NULL,
+  cache_creation_tokens INTEGER NOT NULL,
+  reasoning_tokens      INTEGER NOT NULL,
+  usage_reported        INTEGER NOT NULL,
+  cost_usd              REAL    NOT NULL,
+  duration_us           INTEGER NOT NULL,
+  ttfb_us               INTEGER NOT NULL,
+  error                 TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_request_id ON usage (request_id);
+CREATE INDEX IF NOT EXISTS usage_finished_at ON usage (finished_at_ms);
+)sql";
+
+constexpr const char* insert_sql =
+    "INSERT INTO usage (request_id, finished_at_ms, tenant, key_prefix, route, model, provider, "
+    "upstream_model, stream, status, stream_broken, client_gone, attempts, prompt_tokens, "
+    "completion_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens, usage_reported, "
+    "cost_usd, duration_us, ttfb_us, error) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+    "?20, ?21, ?22, ?23)";
+
+std::string message_of(sqlite3* db) { return db != nullptr ? sqlite3_errmsg(db) : "out of memory"; }
+
+bool exec(sqlite3* db, const char* sql, std::string& error) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
+  error = msg != nullptr ? msg : message_of(db);
+  sqlite3_free(msg);
+  return false;
+}
+
+const char* route_of(const actors::request_record& r) {
+  if (r.kind == protocols::api_kind::embeddings) return "embeddings";
+  return r.client == protocols::dialect::anthropic ? "messages" : "chat";
+}
+
+void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+std::string sqlite_path_of(const std::string& storage_url) {
+  constexpr std::string_view scheme = "sqlite://";
+  if (storage_url.rfind(scheme, 0) != 0) return {};
+  return storage_url.substr(scheme.size());
+}
+
+protocols::result<std::shared_ptr<sqlite_usage_store>, std::string> sqlite_usage_store::open(
+    const std::string& path) {
+  const std::string where = "usage store " + path + ": ";
+  std::error_code ec;
+  const auto dir = std::filesystem::path{path}.parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (ec) return where + "cannot create its directory: " + ec.message();
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string error = where + message_of(db);
+    sqlite3_close(db);
+    return error;
+  }
+  sqlite3_busy_timeout(db, 5'000);
+  std::string error;
+  // WAL: readers (reports, admin tools) never block the writer; NORMAL sync is durable across a
+  // process crash, and across a power loss up to the last checkpoint.
+  if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
+      !exec(db, schema, error)) {
+    sqlite3_close(db);
+    return where + error;
+  }
+  sqlite3_stmt* insert = nullptr;
+  if (sqlite3_prepare_v2(db, insert_sql, -1, &insert, nullptr) != SQLITE_OK) {
+    error = where + message_of(db);
+    sqlite3_close(db);
+    return error;
+  }
+  return std::shared_ptr<sqlite_usage_store>(new sqlite_usage_store(db, insert));
+}
+
+sqlite_usage_store::~sqlite_usage_store() {
+  sqlite3_finalize(insert_);
+  sqlite3_close(db_);
+}
+
+bool sqlite_usage_store::append(std::span<const actors::request_record> records,
+                                std::string& error) {
+  if (!exec(db_, "BEGIN IMMEDIATE", error)) return false;
+  for (const auto& r : records) {
+    sqlite3_stmt* s = insert_;
+    sqlite3_reset(s);
+    bind_text(s, 1, r.request_id);
+    sqlite3_bind_int64(s, 2,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                           r.finished_at.time_since_epoch())
+                           .count());
+    bind_text(s, 3, r.tenant);
+    bind_text(s, 4, r.key_prefix);
+    sqlite3_bind_text(s, 5, route_of(r), -1, SQLITE_STATIC);
+    bind_text(s, 6, r.model);
+    bind_text(s, 7, r.provider);
+    bind_text(s, 8, r.upstream_model);
+    sqlite3_bind_int(s, 9, r.stream ? 1 : 0);
+    sqlite3_bind_int(s, 10, static_cast<int>(r.status));
+    sqlite3_bind_int(s, 11, r.stream_broken ? 1 : 0);
+    sqlite3_bind_int(s, 12, r.client_gone ? 1 : 0);
+    sqlite3_bind_int(s, 13, static_cast<int>(r.attempts));
+    sqlite3_bind_int64(s, 14, r.usage.prompt_tokens);
+    sqlite3_bind_int64(s, 15, r.usage.completion_tokens);
+    sqlite3_bind_int64(s, 16, r.usage.cached_tokens);
+    sqlite3_bind_int64(s, 17, r.usage.cache_creation_tokens);
+    sqlite3_bind_int64(s, 18, r.usage.reasoning_tokens);
+    sqlite3_bind_int(s, 19, r.usage.reported ? 1 : 0);
+    sqlite3_bind_double(s, 20, r.cost_usd);
+    sqlite3_bind_int64(s, 21, r.duration.count());
+    sqlite3_bind_int64(s, 22, r.time_to_first_byte.count());
+    bind_text(s, 23, r.error);
+    if (sqlite3_step(s) != SQLITE_DONE) {
+      error = message_of(db_);
+      sqlite3_reset(s);
+      std::string ignored;
+      exec(db_, "ROLLBACK", ignored);
+      return false;
+    }
+  }
+  sqlite3_reset(insert_);
+  if (!exec(db_, "COMMIT", error)) {
+    std::string ignored;
+    exec(db_, "ROLLBACK", ignored);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace switchyard::runtime

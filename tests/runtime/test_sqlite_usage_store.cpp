@@ -1,0 +1,136 @@
+// The SQLite usage store: schema and WAL on open (directory created), one row per record with
+// every field, rows kept across reopening, a failed open explained, and storage URLs.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "runtime/sqlite_usage_store.hpp"
+
+using namespace switchyard;
+
+namespace {
+
+struct temp_path {
+  std::filesystem::path dir;
+  temp_path() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sy-usage-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    dir = tmpl;
+  }
+  ~temp_path() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+actors::request_record sample(const std::string& id) {
+  actors::request_record r;
+  r.request_id = id;
+  r.tenant = "team-a";
+  r.key_prefix = "sk-team-…";
+  r.model = "gpt-4o-mini";
+  r.provider = "openai";
+  r.upstream_model = "gpt-4o-mini-2024";
+  r.client = protocols::dialect::anthropic;
+  r.stream = true;
+  r.status = 200;
+  r.attempts = 2;
+  r.usage = {100, 20, 30, 5, true, 7};
+  r.cost_usd = 0.0125;
+  r.duration = std::chrono::microseconds{1500};
+  r.time_to_first_byte = std::chrono::microseconds{400};
+  r.finished_at = std::chrono::system_clock::time_point{std::chrono::milliseconds{1'700'000'000'123}};
+  return r;
+}
+
+// Runs `sql` on the database file and returns each row's columns as text.
+std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  std::vector<std::vector<std::string>> rows;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(s); ++i) {
+      const auto* text = sqlite3_column_text(s, i);
+      row.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "NULL");
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("usage records become rows with every field", "[usage_store]") {
+  temp_path tmp;
+  const std::string path = (tmp.dir / "nested" / "usage.db").string();
+  auto store = runtime::sqlite_usage_store::open(path);
+  REQUIRE(store.ok());
+  std::vector<actors::request_record> batch{sample("r1"), sample("r2")};
+  batch[1].kind = protocols::api_kind::embeddings;
+  batch[1].client = protocols::dialect::openai;
+  batch[1].error = "provider `a`: reset";
+  std::string error;
+  REQUIRE(store.value()->append(batch, error));
+
+  CHECK(query(path, "PRAGMA journal_mode")[0][0] == "wal");
+  auto rows = query(path,
+                    "SELECT request_id, finished_at_ms, tenant, key_prefix, route, model, provider, "
+                    "upstream_model, stream, status, attempts, prompt_tokens, completion_tokens, "
+                    "cached_tokens, reasoning_tokens, cache_creation_tokens, usage_reported, "
+                    "cost_usd, duration_us, ttfb_us, error FROM usage ORDER BY id");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == std::vector<std::string>{"r1", "1700000000123", "team-a", "sk-team-…",
+                                            "messages", "gpt-4o-mini", "openai",
+                                            "gpt-4o-mini-2024", "1", "200", "2", "100", "20",
+                                            "30", "5", "7", "1", "0.0125", "1500", "400", ""});
+  CHECK(rows[1][4] == "embeddings");
+  CHECK(rows[1][20] == "provider `a`: reset");
+}
+
+TEST_CASE("rows survive reopening the store", "[usage_store]") {
+  temp_path tmp;
+  const std::string path = (tmp.dir / "usage.db").string();
+  std::string error;
+  {
+    auto store = runtime::sqlite_usage_store::open(path);
+    REQUIRE(store.ok());
+    std::vector<actors::request_record> one{sample("a")};
+    REQUIRE(store.value()->append(one, error));
+  }
+  auto again = runtime::sqlite_usage_store::open(path);
+  REQUIRE(again.ok());
+  std::vector<actors::request_record> two{sample("b"), sample("c")};
+  REQUIRE(again.value()->append(two, error));
+  auto rows = query(path, "SELECT request_id FROM usage ORDER BY id");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0][0] == "a");
+  CHECK(rows[2][0] == "c");
+}
+
+TEST_CASE("a store that cannot be opened says where and why", "[usage_store]") {
+  temp_path tmp;
+  const auto file = tmp.dir / "a-file";
+  { std::ofstream{file} << std::string(4096, 'x'); }  // no SQLite header
+  auto store = runtime::sqlite_usage_store::open((file / "usage.db").string());
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.error().find((file / "usage.db").string()) != std::string::npos);
+  auto not_db = runtime::sqlite_usage_store::open(file.string());  // a file that is no database
+  REQUIRE_FALSE(not_db.ok());
+}
+
+TEST_CASE("sqlite storage URLs name a path", "[usage_store]") {
+  CHECK(runtime::sqlite_path_of("sqlite://var/switchyard.db") == "var/switchyard.db");
+  CHECK(runtime::sqlite_path_of("sqlite:///var/lib/sy.db") == "/var/lib/sy.db");
+  CHECK(runtime::sqlite_path_of("postgres://db/sy").empty());
+}
