@@ -87,6 +87,24 @@ caf::actor gateway::provider_actor_for_test(std::size_t index) const {
   return routes_->load(std::memory_order_acquire)->provider_actors().at(index);
 }
 
+void gateway::find_usage(std::string request_id, std::string key_id,
+                         std::function<void(std::optional<request_record>)> done) {
+  if (!usage_writer_) {
+    done(std::nullopt);
+    return;
+  }
+  // A short-lived actor asks the writer (whose thread may be busy writing) so that the caller,
+  // an I/O thread, never waits.
+  system_.spawn([writer = usage_writer_, request_id = std::move(request_id),
+                 key_id = std::move(key_id), done = std::move(done)](caf::event_based_actor* self) {
+    self->request(writer, std::chrono::seconds(10), lookup_atom::value, request_id, key_id)
+        .then([done](usage_lookup& r) {
+          done(r.found ? std::optional<request_record>{std::move(r.record)} : std::nullopt);
+        },
+              [done](caf::error&) { done(std::nullopt); });
+  });
+}
+
 bool gateway::stop(std::chrono::milliseconds flush_timeout) {
   bool stored = true;
   if (usage_writer_) {

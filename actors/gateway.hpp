@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +30,7 @@ struct request_context {
   std::string request_id;
   const config::tenant_config* tenant = nullptr;  ///< lives in `config`
   std::string key_prefix;
+  std::string key_id;  ///< see runtime::principal::key_id
   protocols::inbound_request request;
   std::shared_ptr<response_sink> sink;
   std::chrono::steady_clock::time_point received;
@@ -71,6 +74,11 @@ class gateway {
 
   /// Request actors alive now, started, crashed.
   const request_population& requests() const noexcept { return *population_; }
+
+  /// Looks up the record of `request_id` made with key `key_id`; `done` runs once, on an actor
+  /// thread, with the record or nullopt (not found, another key's, or no usage store).
+  void find_usage(std::string request_id, std::string key_id,
+                  std::function<void(std::optional<request_record>)> done);
 
   /// The usage writer's figures (all zero without a usage store).
   const usage_writer_stats& usage_stats() const noexcept { return *usage_stats_; }

@@ -254,6 +254,7 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
   rec.request_id = ctx.request_id;
   rec.tenant = ctx.tenant != nullptr ? ctx.tenant->name : std::string{};
   rec.key_prefix = ctx.key_prefix;
+  rec.key_id = ctx.key_id;
   rec.model = ctx.request.model;
   rec.kind = ctx.request.kind;
   rec.client = ctx.request.client;

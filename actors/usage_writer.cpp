@@ -91,6 +91,16 @@ caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
           write_pending(self);
         if (!st.pending.empty()) arm_tick(self);
       },
+      [=](lookup_atom, const std::string& id, const std::string& key_id) -> usage_lookup {
+        auto& st = self->state;
+        // Not written yet: the newest waiting record wins, as the store's newest row would.
+        for (auto it = st.pending.rbegin(); it != st.pending.rend(); ++it)
+          if (it->request_id == id && it->key_id == key_id) return {true, *it};
+        std::string error;
+        auto rec = st.store->find(id, key_id, error);
+        if (!rec) return {};
+        return {true, std::move(*rec)};
+      },
       [=](flush_atom) -> bool {
         auto& st = self->state;
         st.tick_armed = false;

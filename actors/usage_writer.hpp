@@ -20,6 +20,13 @@
 namespace switchyard::actors {
 
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+
+/// The answer to a lookup: the record when `found`.
+struct usage_lookup {
+  bool found = false;
+  request_record record;
+};
 
 /// Figures of the usage writer, read by the metrics exporter.
 struct usage_writer_stats {
@@ -37,7 +44,9 @@ struct usage_writer_options {
 };
 
 /// Spawns the writer (detached). Messages: `request_record` (queue it), `flush_atom` (write what
-/// waits now; as a request, answers `true` once nothing waits or `false` when the store failed).
+/// waits now; as a request, answers `true` once nothing waits or `false` when the store failed),
+/// `(lookup_atom, request_id, key_id)` (answers a `usage_lookup`: the newest record of that
+/// request made with that key, whether still waiting or stored).
 caf::actor spawn_usage_writer(caf::actor_system& system, std::shared_ptr<usage_store> store,
                               std::shared_ptr<usage_writer_stats> stats,
                               usage_writer_options options = {});
@@ -45,3 +54,4 @@ caf::actor spawn_usage_writer(caf::actor_system& system, std::shared_ptr<usage_s
 }  // namespace switchyard::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::request_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::usage_lookup)

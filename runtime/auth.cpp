@@ -76,7 +76,7 @@ protocols::result<principal, protocols::error_info> key_table::authenticate(
   auto it = by_digest_.find(digest);
   if (it == by_digest_.end() || !config::constant_time_equal(digest, it->second.digest))
     return unknown_key_error();
-  return principal{it->second.tenant, it->second.prefix};
+  return principal{it->second.tenant, it->second.prefix, it->second.digest.substr(0, 16)};
 }
 
 protocols::result<principal, protocols::error_info> key_table::authenticate(

@@ -16,6 +16,8 @@ namespace switchyard::runtime {
 struct principal {
   const config::tenant_config* tenant = nullptr;  ///< lives in the snapshot
   std::string key_prefix;                         ///< the key's visible prefix, safe to log
+  /// Identifies the key without revealing it: the first 16 hex digits of its SHA-256 digest.
+  std::string key_id;
 };
 
 /// The key a client presented: `Authorization: Bearer <key>` (scheme case-insensitive), else

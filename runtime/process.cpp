@@ -154,6 +154,9 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   auto* gw = gateway.get();
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
+                         [gw](std::string id, std::string key_id, auto done) {
+                           gw->find_usage(std::move(id), std::move(key_id), std::move(done));
+                         },
                          exporter});
   exporter->attach(gw, &srv->stats());
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <ctime>
 #include <vector>
 
 #include <rapidjson/stringbuffer.h>
@@ -18,12 +20,13 @@ struct route_entry {
   route which;
 };
 
-constexpr std::array<route_entry, 8> route_table{{
+constexpr std::array<route_entry, 9> route_table{{
     {"/v1/chat/completions", "POST", route::chat_completions},
     {"/v1/embeddings", "POST", route::embeddings},
     {"/v1/messages", "POST", route::messages},
     {"/v1/messages/count_tokens", "POST", route::count_tokens},
     {"/v1/models", "GET", route::models},
+    {"/v1/generation", "GET", route::generation},
     {"/health/live", "GET", route::health_live},
     {"/health/ready", "GET", route::health_ready},
     {"/metrics", "GET", route::metrics},
@@ -73,28 +76,53 @@ route_match match_route(std::string_view method, std::string_view target) noexce
   return {};
 }
 
+namespace {
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// `%XX` escapes decoded; a broken escape stays as sent.
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string model_id_of(std::string_view target) {
   auto path = target_path(target);
   if (!starts_with(path, model_prefix)) return {};
-  path.remove_prefix(model_prefix.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string id;
-  id.reserve(path.size());
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '%' && i + 2 < path.size() && hex(path[i + 1]) >= 0 &&
-        hex(path[i + 2]) >= 0) {
-      id.push_back(static_cast<char>(hex(path[i + 1]) * 16 + hex(path[i + 2])));
-      i += 2;
-    } else {
-      id.push_back(path[i]);
-    }
+  return percent_decoded(path.substr(model_prefix.size()));
+}
+
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string{} : percent_decoded(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
   }
-  return id;
+  return std::nullopt;
 }
 
 protocols::dialect target_dialect(std::string_view target) noexcept {
@@ -106,7 +134,8 @@ protocols::dialect target_dialect(std::string_view target) noexcept {
 
 bool requires_auth(route r) noexcept {
   return r == route::chat_completions || r == route::embeddings || r == route::messages ||
-         r == route::count_tokens || r == route::models || r == route::model;
+         r == route::count_tokens || r == route::models || r == route::model ||
+         r == route::generation;
 }
 
 protocols::dialect route_dialect(route r) noexcept {
@@ -216,6 +245,57 @@ std::string anthropic_models_list_body(const config::snapshot& config,
   if (models.empty()) w.Null(); else write_name(w, models.front()->name);
   w.Key("last_id");
   if (models.empty()) w.Null(); else write_name(w, models.back()->name);
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string generation_body(const actors::request_record& r) {
+  using namespace std::chrono;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  const auto secs = time_point_cast<seconds>(r.finished_at);
+  const std::time_t t = system_clock::to_time_t(secs);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char created[32];
+  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  auto ms = [](microseconds d) { return static_cast<double>(d.count()) / 1000.0; };
+  w.StartObject();
+  w.Key("data");
+  w.StartObject();
+  w.Key("id");
+  write_name(w, r.request_id);
+  w.Key("created_at");
+  w.String(created);
+  w.Key("model");
+  write_name(w, r.model);
+  w.Key("provider_name");
+  if (r.provider.empty()) w.Null(); else write_name(w, r.provider);
+  w.Key("upstream_model");
+  if (r.upstream_model.empty()) w.Null(); else write_name(w, r.upstream_model);
+  w.Key("streamed");
+  w.Bool(r.stream);
+  w.Key("cancelled");
+  w.Bool(r.client_gone);
+  w.Key("status");
+  w.Uint(r.status);
+  w.Key("attempts");
+  w.Uint(r.attempts);
+  w.Key("tokens_prompt");
+  w.Uint(r.usage.prompt_tokens);
+  w.Key("tokens_completion");
+  w.Uint(r.usage.completion_tokens);
+  w.Key("native_tokens_cached");
+  w.Uint(r.usage.cached_tokens);
+  w.Key("native_tokens_reasoning");
+  w.Uint(r.usage.reasoning_tokens);
+  w.Key("total_cost");
+  w.Double(r.cost_usd);
+  w.Key("latency");
+  w.Double(ms(r.duration));
+  w.Key("time_to_first_byte");
+  w.Double(ms(r.time_to_first_byte));
+  w.EndObject();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
+#include "actors/ports/request_observer.hpp"
 #include "config/config.hpp"
 #include "protocols/canonical.hpp"
 #include "protocols/error.hpp"
@@ -20,6 +22,7 @@ enum class route : std::uint8_t {
   count_tokens,      ///< POST /v1/messages/count_tokens (Anthropic dialect; an estimate)
   models,            ///< GET /v1/models (Anthropic's shape when `anthropic-version` is sent)
   model,             ///< GET /v1/models/{id} (the id may contain '/')
+  generation,        ///< GET /v1/generation?id= (one finished request's record)
   health_live,       ///< GET /health/live
   health_ready,      ///< GET /health/ready
   metrics,           ///< GET /metrics
@@ -73,6 +76,16 @@ std::string anthropic_models_list_body(const config::snapshot& config,
 /// "owned_by":"switchyard"}`, or with `anthropic` Anthropic's `{"type":"model","id",
 /// "display_name","created_at"}`.
 std::string model_body(const config::model_config& model, bool anthropic);
+
+/// The value of query parameter `name` in `target`, percent-decoded (`+` stays a plus); nullopt
+/// when absent.
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
+/// OpenRouter's generation answer for one record: `{"data":{"id","created_at","model",
+/// "provider_name","upstream_model","streamed","cancelled","status","attempts","tokens_prompt",
+/// "tokens_completion","native_tokens_cached","native_tokens_reasoning","total_cost","latency",
+/// "time_to_first_byte"}}` (latencies in milliseconds, `created_at` ISO 8601 UTC).
+std::string generation_body(const actors::request_record& record);
 
 /// `{"status":"ok"}` for /health/live.
 std::string_view health_live_body() noexcept;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +31,11 @@ struct server_options {
   /// Hands a decoded, authenticated request to the control plane (production: `gateway::submit`).
   /// Called on the session's strand; must not block.
   std::function<void(actors::request_context)> submit;
+  /// Looks up a finished request's record for GET /v1/generation (production:
+  /// `gateway::find_usage`); `done` may run on any thread. Null makes that route answer 404.
+  std::function<void(std::string request_id, std::string key_id,
+                     std::function<void(std::optional<actors::request_record>)> done)>
+      find_usage;
   /// Serves GET /metrics; null makes that route answer 404.
   std::shared_ptr<metrics> exporter;
 };

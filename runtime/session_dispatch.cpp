@@ -1,5 +1,6 @@
 // What a session does with one complete request: route it, answer health, metrics and model
 // listing itself, authenticate and decode API calls, and hand those to the control plane.
+#include <boost/asio/post.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "actors/router.hpp"
@@ -85,6 +86,40 @@ bool answer_locally(http_channel& channel, route which,
   }
 }
 
+// GET /v1/generation?id=: the record of one request made with the caller's key. The lookup
+// answers on an actor thread; the response is written back on the channel's strand.
+void answer_generation(
+    const std::shared_ptr<http_channel>& channel, std::string_view target,
+    const std::string& key_id,
+    const std::function<void(std::string, std::string,
+                             std::function<void(std::optional<actors::request_record>)>)>& find) {
+  auto id = query_param(target, "id");
+  if (!id || id->empty()) {
+    channel->send_error(protocols::make_error(
+        protocols::gateway_error::bad_request,
+        "Name the request: GET /v1/generation?id=<the x-request-id of its response>.", "id"));
+    return;
+  }
+  auto not_found = protocols::make_error(
+      protocols::gateway_error::route_not_found,
+      "No finished request with this id was made with your key.", "id");
+  if (!find) {
+    channel->send_error(not_found);
+    return;
+  }
+  find(std::move(*id), key_id,
+       [channel, not_found](std::optional<actors::request_record> rec) {
+         if (!rec) {
+           channel->send_error(not_found);
+           return;
+         }
+         auto body = generation_body(*rec);
+         boost::asio::post(channel->executor(), [channel, body = std::move(body)]() mutable {
+           respond(*channel, 200, "application/json", std::move(body));
+         });
+       });
+}
+
 }  // namespace
 
 void session::dispatch(request_type& req) {
@@ -142,6 +177,10 @@ void session::dispatch(request_type& req) {
   if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant,
                      anthropic_client))
     return;
+  if (match.which == route::generation) {
+    answer_generation(channel, req.target(), who->key_id, server_->options().find_usage);
+    return;
+  }
 
   auto decoded = decode_api_request(match.which, req.body());
   if (!decoded) {
@@ -156,6 +195,7 @@ void session::dispatch(request_type& req) {
   ctx.request_id = channel->request_id();
   ctx.tenant = who->tenant;
   ctx.key_prefix = who->key_prefix;
+  ctx.key_id = who->key_id;
   ctx.request = std::move(decoded).value();
   ctx.sink = channel;
   // Latency is measured from the moment the request was fully read: a slow upload is not ours.

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -19,6 +20,7 @@ CREATE TABLE IF NOT EXISTS usage (
   finished_at_ms        INTEGER NOT NULL,
   tenant                TEXT    NOT NULL,
   key_prefix            TEXT    NOT NULL,
+  key_id                TEXT    NOT NULL,
   route                 TEXT    NOT NULL,
   model                 TEXT    NOT NULL,
   provider              TEXT    NOT NULL,
@@ -43,13 +45,21 @@ CREATE INDEX IF NOT EXISTS usage_request_id ON usage (request_id);
 CREATE INDEX IF NOT EXISTS usage_finished_at ON usage (finished_at_ms);
 )sql";
 
+// Insert and select list the columns in this order; the binds and reads below follow it.
+#define USAGE_COLUMNS                                                                           \
+  "request_id, finished_at_ms, tenant, key_prefix, key_id, route, model, provider, "            \
+  "upstream_model, stream, status, stream_broken, client_gone, attempts, prompt_tokens, "        \
+  "completion_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens, usage_reported, " \
+  "cost_usd, duration_us, ttfb_us, error"
+
 constexpr const char* insert_sql =
-    "INSERT INTO usage (request_id, finished_at_ms, tenant, key_prefix, route, model, provider, "
-    "upstream_model, stream, status, stream_broken, client_gone, attempts, prompt_tokens, "
-    "completion_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens, usage_reported, "
-    "cost_usd, duration_us, ttfb_us, error) "
+    "INSERT INTO usage (" USAGE_COLUMNS ") "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-    "?20, ?21, ?22, ?23)";
+    "?20, ?21, ?22, ?23, ?24)";
+
+constexpr const char* find_sql =
+    "SELECT " USAGE_COLUMNS " FROM usage WHERE request_id = ?1 AND key_id = ?2 "
+    "ORDER BY id DESC LIMIT 1";
 
 std::string message_of(sqlite3* db) { return db != nullptr ? sqlite3_errmsg(db) : "out of memory"; }
 
@@ -68,6 +78,81 @@ const char* route_of(const actors::request_record& r) {
 
 void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+void bind_record(sqlite3_stmt* s, const actors::request_record& r) {
+  bind_text(s, 1, r.request_id);
+  sqlite3_bind_int64(
+      s, 2,
+      std::chrono::duration_cast<std::chrono::milliseconds>(r.finished_at.time_since_epoch())
+          .count());
+  bind_text(s, 3, r.tenant);
+  bind_text(s, 4, r.key_prefix);
+  bind_text(s, 5, r.key_id);
+  sqlite3_bind_text(s, 6, route_of(r), -1, SQLITE_STATIC);
+  bind_text(s, 7, r.model);
+  bind_text(s, 8, r.provider);
+  bind_text(s, 9, r.upstream_model);
+  sqlite3_bind_int(s, 10, r.stream ? 1 : 0);
+  sqlite3_bind_int(s, 11, static_cast<int>(r.status));
+  sqlite3_bind_int(s, 12, r.stream_broken ? 1 : 0);
+  sqlite3_bind_int(s, 13, r.client_gone ? 1 : 0);
+  sqlite3_bind_int(s, 14, static_cast<int>(r.attempts));
+  sqlite3_bind_int64(s, 15, r.usage.prompt_tokens);
+  sqlite3_bind_int64(s, 16, r.usage.completion_tokens);
+  sqlite3_bind_int64(s, 17, r.usage.cached_tokens);
+  sqlite3_bind_int64(s, 18, r.usage.cache_creation_tokens);
+  sqlite3_bind_int64(s, 19, r.usage.reasoning_tokens);
+  sqlite3_bind_int(s, 20, r.usage.reported ? 1 : 0);
+  sqlite3_bind_double(s, 21, r.cost_usd);
+  sqlite3_bind_int64(s, 22, r.duration.count());
+  sqlite3_bind_int64(s, 23, r.time_to_first_byte.count());
+  bind_text(s, 24, r.error);
+}
+
+std::string column_text(sqlite3_stmt* s, int i) {
+  const auto* t = sqlite3_column_text(s, i);
+  return t != nullptr ? std::string{reinterpret_cast<const char*>(t),
+                                    static_cast<std::size_t>(sqlite3_column_bytes(s, i))}
+                      : std::string{};
+}
+
+std::uint32_t column_u32(sqlite3_stmt* s, int i) {
+  return static_cast<std::uint32_t>(sqlite3_column_int64(s, i));
+}
+
+// The inverse of bind_record, from a row of USAGE_COLUMNS.
+actors::request_record read_record(sqlite3_stmt* s) {
+  actors::request_record r;
+  r.request_id = column_text(s, 0);
+  r.finished_at = std::chrono::system_clock::time_point{
+      std::chrono::milliseconds{sqlite3_column_int64(s, 1)}};
+  r.tenant = column_text(s, 2);
+  r.key_prefix = column_text(s, 3);
+  r.key_id = column_text(s, 4);
+  const std::string route = column_text(s, 5);
+  r.kind = route == "embeddings" ? protocols::api_kind::embeddings
+                                 : protocols::api_kind::chat_completions;
+  r.client = route == "messages" ? protocols::dialect::anthropic : protocols::dialect::openai;
+  r.model = column_text(s, 6);
+  r.provider = column_text(s, 7);
+  r.upstream_model = column_text(s, 8);
+  r.stream = sqlite3_column_int(s, 9) != 0;
+  r.status = static_cast<unsigned>(sqlite3_column_int(s, 10));
+  r.stream_broken = sqlite3_column_int(s, 11) != 0;
+  r.client_gone = sqlite3_column_int(s, 12) != 0;
+  r.attempts = column_u32(s, 13);
+  r.usage.prompt_tokens = column_u32(s, 14);
+  r.usage.completion_tokens = column_u32(s, 15);
+  r.usage.cached_tokens = column_u32(s, 16);
+  r.usage.cache_creation_tokens = column_u32(s, 17);
+  r.usage.reasoning_tokens = column_u32(s, 18);
+  r.usage.reported = sqlite3_column_int(s, 19) != 0;
+  r.cost_usd = sqlite3_column_double(s, 20);
+  r.duration = std::chrono::microseconds{sqlite3_column_int64(s, 21)};
+  r.time_to_first_byte = std::chrono::microseconds{sqlite3_column_int64(s, 22)};
+  r.error = column_text(s, 23);
+  return r;
 }
 
 }  // namespace
@@ -102,15 +187,19 @@ protocols::result<std::shared_ptr<sqlite_usage_store>, std::string> sqlite_usage
     return where + error;
   }
   sqlite3_stmt* insert = nullptr;
-  if (sqlite3_prepare_v2(db, insert_sql, -1, &insert, nullptr) != SQLITE_OK) {
+  sqlite3_stmt* find = nullptr;
+  if (sqlite3_prepare_v2(db, insert_sql, -1, &insert, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, find_sql, -1, &find, nullptr) != SQLITE_OK) {
     error = where + message_of(db);
+    sqlite3_finalize(insert);
     sqlite3_close(db);
     return error;
   }
-  return std::shared_ptr<sqlite_usage_store>(new sqlite_usage_store(db, insert));
+  return std::shared_ptr<sqlite_usage_store>(new sqlite_usage_store(db, insert, find));
 }
 
 sqlite_usage_store::~sqlite_usage_store() {
+  sqlite3_finalize(find_);
   sqlite3_finalize(insert_);
   sqlite3_close(db_);
 }
@@ -121,32 +210,7 @@ bool sqlite_usage_store::append(std::span<const actors::request_record> records,
   for (const auto& r : records) {
     sqlite3_stmt* s = insert_;
     sqlite3_reset(s);
-    bind_text(s, 1, r.request_id);
-    sqlite3_bind_int64(s, 2,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(
-                           r.finished_at.time_since_epoch())
-                           .count());
-    bind_text(s, 3, r.tenant);
-    bind_text(s, 4, r.key_prefix);
-    sqlite3_bind_text(s, 5, route_of(r), -1, SQLITE_STATIC);
-    bind_text(s, 6, r.model);
-    bind_text(s, 7, r.provider);
-    bind_text(s, 8, r.upstream_model);
-    sqlite3_bind_int(s, 9, r.stream ? 1 : 0);
-    sqlite3_bind_int(s, 10, static_cast<int>(r.status));
-    sqlite3_bind_int(s, 11, r.stream_broken ? 1 : 0);
-    sqlite3_bind_int(s, 12, r.client_gone ? 1 : 0);
-    sqlite3_bind_int(s, 13, static_cast<int>(r.attempts));
-    sqlite3_bind_int64(s, 14, r.usage.prompt_tokens);
-    sqlite3_bind_int64(s, 15, r.usage.completion_tokens);
-    sqlite3_bind_int64(s, 16, r.usage.cached_tokens);
-    sqlite3_bind_int64(s, 17, r.usage.cache_creation_tokens);
-    sqlite3_bind_int64(s, 18, r.usage.reasoning_tokens);
-    sqlite3_bind_int(s, 19, r.usage.reported ? 1 : 0);
-    sqlite3_bind_double(s, 20, r.cost_usd);
-    sqlite3_bind_int64(s, 21, r.duration.count());
-    sqlite3_bind_int64(s, 22, r.time_to_first_byte.count());
-    bind_text(s, 23, r.error);
+    bind_record(s, r);
     if (sqlite3_step(s) != SQLITE_DONE) {
       error = message_of(db_);
       sqlite3_reset(s);
@@ -162,6 +226,23 @@ bool sqlite_usage_store::append(std::span<const actors::request_record> records,
     return false;
   }
   return true;
+}
+
+
+std::optional<actors::request_record> sqlite_usage_store::find(const std::string& request_id,
+                                                               const std::string& key_id,
+                                                               std::string& error) {
+  sqlite3_reset(find_);
+  bind_text(find_, 1, request_id);
+  bind_text(find_, 2, key_id);
+  const int rc = sqlite3_step(find_);
+  std::optional<actors::request_record> found;
+  if (rc == SQLITE_ROW)
+    found = read_record(find_);
+  else if (rc != SQLITE_DONE)
+    error = message_of(db_);
+  sqlite3_reset(find_);
+  return found;
 }
 
 }  // namespace switchyard::runtime

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -26,12 +27,17 @@ class sqlite_usage_store final : public actors::usage_store {
   sqlite_usage_store& operator=(const sqlite_usage_store&) = delete;
 
   bool append(std::span<const actors::request_record> records, std::string& error) override;
+  std::optional<actors::request_record> find(const std::string& request_id,
+                                             const std::string& key_id,
+                                             std::string& error) override;
 
  private:
-  sqlite_usage_store(sqlite3* db, sqlite3_stmt* insert) : db_(db), insert_(insert) {}
+  sqlite_usage_store(sqlite3* db, sqlite3_stmt* insert, sqlite3_stmt* find)
+      : db_(db), insert_(insert), find_(find) {}
 
   sqlite3* db_;
   sqlite3_stmt* insert_;
+  sqlite3_stmt* find_;
 };
 
 /// The file path of a `sqlite://PATH` storage URL ("sqlite:///abs" is absolute, "sqlite://rel"

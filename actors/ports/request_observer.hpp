@@ -17,6 +17,7 @@ struct request_record {
   std::string request_id;
   std::string tenant;
   std::string key_prefix;
+  std::string key_id;          ///< which key (a digest prefix, never the key)
   std::string model;           ///< as the client asked
   std::string provider;        ///< who served it (the committed attempt's), empty if none
   std::string upstream_model;

@@ -2,6 +2,7 @@
 // cluster). Called only from the usage writer, on its own thread: implementations may block.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 
@@ -15,6 +16,11 @@ class usage_store {
   /// Appends `records` in one transaction: all of them or none. False with `error` (log-safe)
   /// when they could not be stored; the caller keeps them and tries again.
   virtual bool append(std::span<const request_record> records, std::string& error) = 0;
+
+  /// The latest record of `request_id` made with key `key_id` (another key's record is not
+  /// found). Nullopt when there is none; also when the store failed, with `error` set.
+  virtual std::optional<request_record> find(const std::string& request_id,
+                                             const std::string& key_id, std::string& error) = 0;
 };
 
 }  // namespace switchyard::actors

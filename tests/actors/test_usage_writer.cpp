@@ -26,8 +26,18 @@ class fake_store final : public usage_store {
       return false;
     }
     batches_.push_back(records.size());
-    for (const auto& r : records) ids_.push_back(r.request_id);
+    for (const auto& r : records) {
+      ids_.push_back(r.request_id);
+      stored_.push_back(r);
+    }
     return true;
+  }
+  std::optional<request_record> find(const std::string& id, const std::string& key_id,
+                                     std::string&) override {
+    std::lock_guard<std::mutex> g(mutex_);
+    for (auto it = stored_.rbegin(); it != stored_.rend(); ++it)
+      if (it->request_id == id && it->key_id == key_id) return *it;
+    return std::nullopt;
   }
   void set_failing(bool f) {
     std::lock_guard<std::mutex> g(mutex_);
@@ -52,6 +62,7 @@ class fake_store final : public usage_store {
   int failures_ = 0;
   std::vector<std::size_t> batches_;
   std::vector<std::string> ids_;
+  std::vector<request_record> stored_;
 };
 
 request_record record(int i) {
@@ -171,4 +182,36 @@ TEST_CASE("every finished request's record is stored before the gateway stops") 
   std::sort(ids.begin(), ids.end());
   CHECK(ids == std::vector<std::string>{"req-0", "req-1", "req-2"});
   CHECK(gw.usage_stats().written_total == 3);
+}
+
+namespace {
+
+usage_lookup lookup(caf::actor_system& sys, const caf::actor& writer, const std::string& id,
+                    const std::string& key_id) {
+  caf::scoped_actor self{sys};
+  usage_lookup out;
+  self->request(writer, 5s, lookup_atom::value, id, key_id)
+      .receive([&](usage_lookup& r) { out = std::move(r); }, [](const caf::error&) {});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a lookup finds a record whether still waiting or stored, for its own key only") {
+  writer_fixture f{{100, 1h, 1000}};
+  auto waiting = record(1);
+  waiting.key_id = "k1";
+  waiting.status = 200;
+  caf::anon_send(f.writer, waiting);
+  auto r = lookup(f.sys, f.writer, "req-1", "k1");
+  REQUIRE(r.found);  // not written yet: found in the spool
+  CHECK(r.record.status == 200);
+  CHECK(f.store->ids().empty());
+  CHECK_FALSE(lookup(f.sys, f.writer, "req-1", "k2").found);  // another key's record
+
+  REQUIRE(flush(f.sys, f.writer));
+  r = lookup(f.sys, f.writer, "req-1", "k1");
+  REQUIRE(r.found);  // now from the store
+  CHECK(r.record.request_id == "req-1");
+  CHECK_FALSE(lookup(f.sys, f.writer, "req-9", "k1").found);
 }

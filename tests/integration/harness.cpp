@@ -759,6 +759,11 @@ config_builder& config_builder::provider(
   return *this;
 }
 
+config_builder& config_builder::tenant(std::string name, std::string key) {
+  tenants_.emplace_back(std::move(name), std::move(key));
+  return *this;
+}
+
 config_builder& config_builder::typed_provider(
     std::string name, std::string type, std::string base_url,
     std::vector<std::pair<std::string, std::string>> settings) {
@@ -847,6 +852,11 @@ std::string config_builder::render(const temp_dir& dir) const {
   out << "  - name: itest\n";
   out << "    keys:\n";
   out << "      - " << test_key << "\n";
+  for (auto& [name, key] : tenants_) {
+    out << "  - name: " << name << "\n";
+    out << "    keys:\n";
+    out << "      - " << key << "\n";
+  }
   return out.str();
 }
 

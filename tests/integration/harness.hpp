@@ -323,6 +323,8 @@ class config_builder {
   /// Adds a model served by `targets` ({provider, upstream model}) in that order.
   config_builder& model(std::string name, std::vector<std::pair<std::string, std::string>> targets,
                         std::optional<int> max_attempts = std::nullopt);
+  /// Adds a tenant holding `key` (besides `itest`, which holds `test_key`).
+  config_builder& tenant(std::string name, std::string key);
   /// The YAML text; storage lives in `dir`.
   std::string render(const temp_dir& dir) const;
 
@@ -342,6 +344,7 @@ class config_builder {
   std::vector<std::pair<std::string, std::string>> server_;
   std::vector<provider_entry> providers_;
   std::vector<model_entry> models_;
+  std::vector<std::pair<std::string, std::string>> tenants_;  // name, key
 };
 
 /// A minimal chat body for `model` (`extra` is spliced in as more top-level members).

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <thread>
 
 #include "checks.hpp"
 #include "harness.hpp"
@@ -125,4 +126,41 @@ TEST_CASE("usage: the database file never contains a key") {
   REQUIRE_FALSE(bytes.empty());
   CHECK(bytes.find(test_key) == std::string::npos);
   CHECK(bytes.find("sk-upstream-itest") == std::string::npos);
+}
+
+TEST_CASE("usage: GET /v1/generation answers a request's record to the key that made it only") {
+  temp_dir dir;
+  mock_provider up(dir, "up");
+  constexpr std::string_view other_key = "sk-itest-other-tenant-0000";
+  gateway gw(dir, config_builder()
+                      .provider("up", up.base_url())
+                      .model("chat", {{"up", "mock-gpt"}})
+                      .tenant("other", std::string{other_key})
+                      .render(dir));
+  auto r = post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), test_key);
+  require_chat_completion(r);
+  const std::string id = r.header("x-request-id");
+  const auto completion = json_at(r.json(), "usage/completion_tokens")->GetUint();
+
+  // Found at once, whether the writer has stored it yet or not.
+  auto g = get(gw.port(), "/v1/generation?id=" + id, test_key);
+  INFO(g.body);
+  REQUIRE(g.status == 200);
+  auto doc = g.json();
+  CHECK(json_string(doc, "data/id") == id);
+  CHECK(json_string(doc, "data/model") == "chat");
+  CHECK(json_string(doc, "data/provider_name") == "up");
+  CHECK(json_at(doc, "data/tokens_completion")->GetUint() == completion);
+  CHECK(json_at(doc, "data/status")->GetUint() == 200);
+
+  // And after the writer's flush interval (200 ms), from the database.
+  std::this_thread::sleep_for(400ms);
+  g = get(gw.port(), "/v1/generation?id=" + id, test_key);
+  REQUIRE(g.status == 200);
+  CHECK(json_at(g.json(), "data/tokens_completion")->GetUint() == completion);
+
+  require_openai_error(get(gw.port(), "/v1/generation?id=" + id, other_key), 404);
+  require_openai_error(get(gw.port(), "/v1/generation?id=nope", test_key), 404);
+  require_openai_error(get(gw.port(), "/v1/generation", test_key), 400, {}, "id");
+  require_openai_error(get(gw.port(), "/v1/generation?id=" + id), 401);
 }

@@ -127,6 +127,52 @@ TEST_CASE("one model is a GET under /v1/models/, its id percent-decoded", "[ingr
   CHECK(std::string{d["display_name"].GetString()} == "m1");
 }
 
+TEST_CASE("query parameters are found and percent-decoded", "[ingress][routes]") {
+  using runtime::query_param;
+  CHECK(query_param("/v1/generation?id=abc", "id") == "abc");
+  CHECK(query_param("/v1/generation?x=1&id=a%2Fb&id=second", "id") == "a/b");  // the first
+  CHECK(query_param("/v1/generation?id=", "id") == "");
+  CHECK(query_param("/v1/generation?id", "id") == "");
+  CHECK_FALSE(query_param("/v1/generation?identity=1", "id"));
+  CHECK_FALSE(query_param("/v1/generation", "id"));
+  CHECK(query_param("/v1/generation?id=a#frag", "id") == "a");
+  CHECK(match_route("GET", "/v1/generation?id=a").which == route::generation);
+  CHECK(runtime::requires_auth(route::generation));
+}
+
+TEST_CASE("a generation record in OpenRouter's shape", "[ingress][routes]") {
+  actors::request_record r;
+  r.request_id = "req-1";
+  r.model = "chat";
+  r.provider = "up";
+  r.upstream_model = "gpt-x";
+  r.stream = true;
+  r.status = 200;
+  r.attempts = 2;
+  r.usage = {100, 20, 30, 5, true, 0};
+  r.cost_usd = 0.5;
+  r.duration = std::chrono::microseconds{12'500};
+  r.time_to_first_byte = std::chrono::microseconds{2'000};
+  r.finished_at = std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}};
+  rapidjson::Document d;
+  d.Parse(runtime::generation_body(r).c_str());
+  REQUIRE(d.IsObject());
+  const auto& g = d["data"];
+  CHECK(std::string{g["id"].GetString()} == "req-1");
+  CHECK(std::string{g["created_at"].GetString()} == "2023-11-14T22:13:20Z");
+  CHECK(std::string{g["provider_name"].GetString()} == "up");
+  CHECK(g["streamed"].GetBool());
+  CHECK(g["attempts"].GetUint() == 2);
+  CHECK(g["tokens_prompt"].GetUint() == 100);
+  CHECK(g["tokens_completion"].GetUint() == 20);
+  CHECK(g["native_tokens_cached"].GetUint() == 30);
+  CHECK(g["total_cost"].GetDouble() == Approx(0.5));
+  CHECK(g["latency"].GetDouble() == Approx(12.5));
+  r.provider.clear();
+  d.Parse(runtime::generation_body(r).c_str());
+  CHECK(d["data"]["provider_name"].IsNull());
+}
+
 TEST_CASE("paths under /v1/messages are refused in Anthropic's dialect", "[ingress][routes]") {
   CHECK(runtime::target_dialect("/v1/messages") == protocols::dialect::anthropic);
   CHECK(runtime::target_dialect("/v1/messages/batches?limit=1") == protocols::dialect::anthropic);
