@@ -10,6 +10,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "protocols/percent_decode.hpp"
+
 namespace switchyard::runtime {
 
 namespace {
@@ -76,36 +78,10 @@ route_match match_route(std::string_view method, std::string_view target) noexce
   return {};
 }
 
-namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// `%XX` escapes decoded; a broken escape stays as sent.
-std::string percent_decoded(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string model_id_of(std::string_view target) {
   auto path = target_path(target);
   if (!starts_with(path, model_prefix)) return {};
-  return percent_decoded(path.substr(model_prefix.size()));
+  return protocols::percent_decode(path.substr(model_prefix.size()));
 }
 
 std::optional<std::string> query_param(std::string_view target, std::string_view name) {
@@ -118,7 +94,8 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
     const std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
     if (pair.substr(0, eq) == name)
-      return eq == std::string_view::npos ? std::string{} : percent_decoded(pair.substr(eq + 1));
+      return eq == std::string_view::npos ? std::string{}
+                                          : protocols::percent_decode(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -140,7 +117,7 @@ bool requires_auth(route r) noexcept {
 
 protocols::dialect route_dialect(route r) noexcept {
   return r == route::messages || r == route::count_tokens ? protocols::dialect::anthropic
-                                                           : protocols::dialect::openai;
+                                                          : protocols::dialect::openai;
 }
 
 protocols::error_info route_not_found_error(std::string_view method, std::string_view target) {
@@ -242,9 +219,15 @@ std::string anthropic_models_list_body(const config::snapshot& config,
   w.Key("has_more");
   w.Bool(false);
   w.Key("first_id");
-  if (models.empty()) w.Null(); else write_name(w, models.front()->name);
+  if (models.empty())
+    w.Null();
+  else
+    write_name(w, models.front()->name);
   w.Key("last_id");
-  if (models.empty()) w.Null(); else write_name(w, models.back()->name);
+  if (models.empty())
+    w.Null();
+  else
+    write_name(w, models.back()->name);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -270,9 +253,15 @@ std::string generation_body(const actors::request_record& r) {
   w.Key("model");
   write_name(w, r.model);
   w.Key("provider_name");
-  if (r.provider.empty()) w.Null(); else write_name(w, r.provider);
+  if (r.provider.empty())
+    w.Null();
+  else
+    write_name(w, r.provider);
   w.Key("upstream_model");
-  if (r.upstream_model.empty()) w.Null(); else write_name(w, r.upstream_model);
+  if (r.upstream_model.empty())
+    w.Null();
+  else
+    write_name(w, r.upstream_model);
   w.Key("streamed");
   w.Bool(r.stream);
   w.Key("cancelled");

@@ -5,6 +5,7 @@
 #include <rapidjson/error/en.h>
 
 #include "bench/mock_provider/wire.hpp"
+#include "protocols/percent_decode.hpp"
 
 namespace switchyard::mock {
 
@@ -23,28 +24,6 @@ constexpr std::pair<unsigned, std::string_view> status_names[] = {
     {409, "ABORTED"},         {429, "RESOURCE_EXHAUSTED"}, {499, "CANCELLED"},
     {501, "UNIMPLEMENTED"},   {503, "UNAVAILABLE"},        {504, "DEADLINE_EXCEEDED"},
 };
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX escapes decoded; a malformed escape is kept as sent.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 std::string_view view_of(const Value& v) {
   return {v.GetString(), v.GetStringLength()};
@@ -156,7 +135,7 @@ std::optional<gemini_call> parse_gemini_path(std::string_view path) {
   if (models == std::string_view::npos) return std::nullopt;
   auto model = resource.substr(models + models_segment.size());
   if (model.empty() || model.find('/') != std::string_view::npos) return std::nullopt;
-  return gemini_call{percent_decode(model), method == "streamGenerateContent"};
+  return gemini_call{protocols::percent_decode(model), method == "streamGenerateContent"};
 }
 
 std::string_view query_param(std::string_view target, std::string_view name) {
