@@ -15,6 +15,7 @@ struct ingress_stats {
 
   std::atomic<std::int64_t> connections_open{0};
   std::atomic<std::uint64_t> connections_accepted_total{0};
+  std::atomic<std::uint64_t> accept_errors_total{0};   ///< failed accepts (EMFILE…), each retried
   std::atomic<std::uint64_t> requests_total{0};        ///< complete requests read
   std::atomic<std::uint64_t> read_timeouts_total{0};   ///< answered 408 (slow request)
   std::atomic<std::uint64_t> idle_closes_total{0};     ///< keep-alive connections closed idle

@@ -252,6 +252,9 @@ std::string metrics::scrape() const {
     gauge("switchyard_draining", "1 once a graceful drain has begun", in->draining.load() ? 1 : 0);
     counter("switchyard_connections_accepted_total", "Client connections accepted",
             in->connections_accepted_total);
+    counter("switchyard_accept_errors_total",
+            "Failed accepts (out of descriptors or memory), each retried after 50 ms",
+            in->accept_errors_total);
     counter("switchyard_http_requests_total", "HTTP requests read completely", in->requests_total);
     counter("switchyard_http_read_timeouts_total",
             "Requests that did not arrive within read_timeout (408)", in->read_timeouts_total);

@@ -17,6 +17,15 @@ using tcp = net::ip::tcp;
 namespace {
 // After an accept error such as EMFILE, wait a little instead of spinning on the failure.
 constexpr std::chrono::milliseconds accept_retry_delay{50};
+// Out of descriptors, idle connections are looked for at the first failed accept, then every
+// this many (about twice a second): each look visits every session.
+constexpr std::uint64_t idle_sweep_every = 10;
+
+// The process (EMFILE) or the system (ENFILE) has no descriptor left for a new connection.
+bool out_of_descriptors(const error_code& ec) {
+  return ec == net::error::no_descriptors ||
+         ec == boost::system::errc::too_many_files_open_in_system;
+}
 }  // namespace
 
 server::server(net::io_context& io, server_options options)
@@ -83,15 +92,13 @@ void server::on_accept(error_code ec, tcp::socket socket) {
       accepting_ = false;
       return;
     }
-    log_line("warning", "accept failed: " + ec.message());
-    retry_timer_.expires_after(accept_retry_delay);
-    retry_timer_.async_wait([self = shared_from_this()](error_code e) {
-      if (!e && !self->draining() && self->acceptor_.is_open())
-        self->do_accept();
-      else
-        self->accepting_ = false;
-    });
+    retry_accept(ec);
     return;
+  }
+  if (accept_failures_ != 0) {
+    log_line("info",
+             "accepting again after " + std::to_string(accept_failures_) + " failed accept(s)");
+    accept_failures_ = 0;
   }
   auto id = next_id_++;
   stats_.connections_open.fetch_add(1, std::memory_order_relaxed);
@@ -105,6 +112,27 @@ void server::on_accept(error_code ec, tcp::socket socket) {
     return;
   }
   do_accept();
+}
+
+void server::retry_accept(const error_code& ec) {
+  stats_.accept_errors_total.fetch_add(1, std::memory_order_relaxed);
+  if (accept_failures_++ == 0)
+    log_line("warning", "accept failed: " + ec.message() + "; retrying every " +
+                            std::to_string(accept_retry_delay.count()) + " ms");
+  if (out_of_descriptors(ec) && accept_failures_ % idle_sweep_every == 1) {
+    // Clients in the listen queue wait for an answer, while keep-alive connections that wait
+    // for a request hold descriptors for nothing. Without this, a gateway whose descriptors all
+    // sit in idle connections accepts nothing until their idle_timeout.
+    for (auto& [id, weak] : sessions_)
+      if (auto s = weak.lock()) s->close_if_idle();
+  }
+  retry_timer_.expires_after(accept_retry_delay);
+  retry_timer_.async_wait([self = shared_from_this()](error_code e) {
+    if (!e && !self->draining() && self->acceptor_.is_open())
+      self->do_accept();
+    else
+      self->accepting_ = false;
+  });
 }
 
 void server::on_session_closed(std::uint64_t id) {

@@ -1,5 +1,6 @@
 // The ingress listener: accepts client connections (each on its own strand), pauses accepting
-// above max_connections, and drains connections on shutdown.
+// above max_connections, backs off (shedding idle connections) when out of descriptors, and
+// drains connections on shutdown.
 #pragma once
 
 #include <atomic>
@@ -81,6 +82,7 @@ class server : public std::enable_shared_from_this<server> {
  private:
   void do_accept();
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void retry_accept(const boost::system::error_code& ec);
   void check_idle();
 
   boost::asio::io_context& io_;
@@ -96,6 +98,7 @@ class server : public std::enable_shared_from_this<server> {
   bool started_ = false;
   bool drain_started_ = false;
   std::uint64_t next_id_ = 1;
+  std::uint64_t accept_failures_ = 0;  // in a row; logged once per streak
   std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;
   std::function<void()> on_idle_;
 };

@@ -70,6 +70,15 @@ void session::close_now() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
 }
 
+void session::close_if_idle() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    // A request already in the socket (a connection fresh from the listen queue) is served.
+    error_code ec;
+    if (self->phase_ == phase::idle && self->stream_.socket().available(ec) == 0 && !ec)
+      self->close_socket();
+  });
+}
+
 // -- reading --------------------------------------------------------------------------------------
 
 void session::do_wait_request() {

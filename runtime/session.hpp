@@ -38,6 +38,9 @@ class session : public std::enable_shared_from_this<session> {
   void drain();
   /// Closes the connection now (in-flight requests see their client gone). Any thread.
   void close_now();
+  /// Closes the connection if it waits for a request and no byte of one has arrived: what the
+  /// server gives up first when it runs out of descriptors. Any thread.
+  void close_if_idle();
 
   // -- for http_channel, on the strand --
 

@@ -128,6 +128,7 @@ TEST_CASE("ingress figures are read at scrape time", "[ingress][metrics]") {
   m.attach(nullptr, &stats);
   stats.connections_open = 3;
   stats.connections_accepted_total = 7;
+  stats.accept_errors_total = 5;
   stats.count_response(200);
   stats.count_response(200);
   stats.count_response(431);
@@ -135,6 +136,7 @@ TEST_CASE("ingress figures are read at scrape time", "[ingress][metrics]") {
   auto text = m.scrape();
   CHECK(sample(text, "switchyard_connections_open") == 3);
   CHECK(sample(text, "switchyard_connections_accepted_total") == 7);
+  CHECK(sample(text, "switchyard_accept_errors_total") == 5);
   CHECK(sample(text, "switchyard_draining") == 0);
   CHECK(sample(text, R"(switchyard_http_responses_total{code="200"})") == 2);
   CHECK(sample(text, R"(switchyard_http_responses_total{code="431"})") == 1);
