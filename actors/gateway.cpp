@@ -87,6 +87,25 @@ caf::actor gateway::provider_actor_for_test(std::size_t index) const {
   return routes_->load(std::memory_order_acquire)->provider_actors().at(index);
 }
 
+namespace {
+
+// Asks the usage writer once and hands the answer to `done`. Its state comes in as spawn
+// arguments, not lambda captures: CAF 0.17 dereferences a null argument tuple for a spawned
+// lambda without arguments (UBSan reports it).
+void usage_lookup_actor(caf::event_based_actor* self, caf::actor writer, std::string request_id,
+                        std::string key_id,
+                        std::function<void(std::optional<request_record>)> done) {
+  self->request(writer, std::chrono::seconds(10), lookup_atom::value, std::move(request_id),
+                std::move(key_id))
+      .then(
+          [done](usage_lookup& r) {
+            done(r.found ? std::optional<request_record>{std::move(r.record)} : std::nullopt);
+          },
+          [done](caf::error&) { done(std::nullopt); });
+}
+
+}  // namespace
+
 void gateway::find_usage(std::string request_id, std::string key_id,
                          std::function<void(std::optional<request_record>)> done) {
   if (!usage_writer_) {
@@ -95,14 +114,8 @@ void gateway::find_usage(std::string request_id, std::string key_id,
   }
   // A short-lived actor asks the writer (whose thread may be busy writing) so that the caller,
   // an I/O thread, never waits.
-  system_.spawn([writer = usage_writer_, request_id = std::move(request_id),
-                 key_id = std::move(key_id), done = std::move(done)](caf::event_based_actor* self) {
-    self->request(writer, std::chrono::seconds(10), lookup_atom::value, request_id, key_id)
-        .then([done](usage_lookup& r) {
-          done(r.found ? std::optional<request_record>{std::move(r.record)} : std::nullopt);
-        },
-              [done](caf::error&) { done(std::nullopt); });
-  });
+  system_.spawn(usage_lookup_actor, usage_writer_, std::move(request_id), std::move(key_id),
+                std::move(done));
 }
 
 bool gateway::stop(std::chrono::milliseconds flush_timeout) {

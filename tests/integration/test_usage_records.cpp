@@ -142,10 +142,14 @@ TEST_CASE("usage: GET /v1/generation answers a request's record to the key that 
   const std::string id = r.header("x-request-id");
   const auto completion = json_at(r.json(), "usage/completion_tokens")->GetUint();
 
-  // Found at once, whether the writer has stored it yet or not.
-  auto g = get(gw.port(), "/v1/generation?id=" + id, test_key);
+  // The record exists once the request actor has finished, moments after the client has its
+  // answer; then it is found whether the writer has stored it yet or not.
+  http_response g;
+  REQUIRE(eventually([&] {
+    g = get(gw.port(), "/v1/generation?id=" + id, test_key);
+    return g.status == 200;
+  }, 2s));
   INFO(g.body);
-  REQUIRE(g.status == 200);
   auto doc = g.json();
   CHECK(json_string(doc, "data/id") == id);
   CHECK(json_string(doc, "data/model") == "chat");
