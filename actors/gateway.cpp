@@ -61,8 +61,11 @@ void gateway::submit(request_context ctx) {
     }
   }
 
-  auto actor = system_.spawn(request_actor, request_args{std::move(ctx), std::move(routes), ports_,
-                                                        first != nullptr, usage_writer_});
+  request_args args{std::move(ctx), std::move(routes), ports_, first != nullptr, usage_writer_};
+  // With the first attempt started here, the `adopt` message below is what schedules the actor:
+  // spawned lazily, it wakes an actor thread once instead of twice.
+  auto actor = first != nullptr ? system_.spawn<caf::lazy_init>(request_actor, std::move(args))
+                                : system_.spawn(request_actor, std::move(args));
   caf::actor_cast<caf::abstract_actor*>(actor)->attach_functor(
       [sink, population](const caf::error& reason) {
         population->in_flight.fetch_sub(1, std::memory_order_relaxed);

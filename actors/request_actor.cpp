@@ -140,20 +140,29 @@ void try_next(self_ptr self) {
           });
 }
 
+// The current attempt has the client's response.
+void note_commit(self_ptr self, const attempt_event& ev) {
+  auto& st = self->state;
+  auto& rec = st.record;
+  st.committed = st.current->target;
+  rec.provider = st.committed->provider->name;
+  rec.upstream_model = st.committed->target->model;
+  rec.status = ev.upstream_status != 0 ? ev.upstream_status : 200;
+  rec.time_to_first_byte = std::chrono::duration_cast<std::chrono::microseconds>(
+      st.args.ports.time->now() - st.args.ctx.received);
+}
+
 void on_event(self_ptr self, attempt_event& ev) {
   auto& st = self->state;
   if (st.finished || !st.current || ev.attempt_id != st.current->id) return;  // stale
   auto& rec = st.record;
   switch (ev.kind) {
     case attempt_event::committed:
-      st.committed = st.current->target;
-      rec.provider = st.committed->provider->name;
-      rec.upstream_model = st.committed->target->model;
-      rec.status = ev.upstream_status != 0 ? ev.upstream_status : 200;
-      rec.time_to_first_byte = std::chrono::duration_cast<std::chrono::microseconds>(
-          st.args.ports.time->now() - st.args.ctx.received);
+      note_commit(self, ev);
       return;
     case attempt_event::finished:
+      // A whole answer's attempt reports its commit with its end, in one event.
+      if (st.committed == nullptr && ev.was_committed) note_commit(self, ev);
       rec.usage = ev.usage;
       if (ev.upstream_status != 0) rec.status = ev.upstream_status;
       rec.error.clear();

@@ -288,8 +288,7 @@ void http_exchange::complete_whole(unsigned status) {
     return;
   }
   channel_->send_full(status, type, std::move(body), response_headers());
-  report_committed();
-  report_finished();
+  report_finished();  // carries the commit: one event, one actor wake-up
 }
 
 void http_exchange::on_complete() {

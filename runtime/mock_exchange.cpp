@@ -130,8 +130,7 @@ void mock_exchange::on_first_byte() {
       response_dropped_ = std::move(answer.value().dropped);
     }
     channel_->send_full(status_, "application/json", std::move(whole_body_), response_headers());
-    report_committed();
-    report_finished();
+    report_finished();  // carries the commit
     stop_io();
     return;
   }

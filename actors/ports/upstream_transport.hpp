@@ -49,7 +49,8 @@ class upstream_transport {
   virtual ~upstream_transport() = default;
   /// Starts `spec` now; bytes go to `sink` once this attempt wins `sink.try_commit`.
   /// Events go to `spec.listener`: at most one `committed`, then exactly one `finished` or
-  /// `failed`, none of them before `start` returns (the gateway relies on it to hand the running
+  /// `failed` (whose `was_committed` may report a commit no `committed` event announced: a whole
+  /// answer sends only `finished`), none of them before `start` returns (the gateway relies on it to hand the running
   /// attempt to its request actor). Never blocks.
   virtual std::shared_ptr<attempt_handle> start(attempt_spec spec,
                                                 std::shared_ptr<response_sink> sink) = 0;
