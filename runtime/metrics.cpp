@@ -234,6 +234,24 @@ std::string metrics::scrape() const {
     families.push_back(std::move(actors_in_flight));
     families.push_back(std::move(started));
     families.push_back(std::move(crashes));
+
+    const auto& usage = gw->usage_stats();
+    auto single = [&](const char* name, const char* help, MetricType type, double v) {
+      auto f = family(name, help, type);
+      add_sample(f, v);
+      families.push_back(std::move(f));
+    };
+    single("switchyard_usage_records_written_total", "Usage records stored", MetricType::Counter,
+           static_cast<double>(usage.written_total.load(std::memory_order_relaxed)));
+    single("switchyard_usage_records_pending",
+           "Usage records waiting to be stored (grows while the store fails)", MetricType::Gauge,
+           static_cast<double>(usage.pending.load(std::memory_order_relaxed)));
+    single("switchyard_usage_write_errors_total",
+           "Failed usage-store writes (the records are kept and retried)", MetricType::Counter,
+           static_cast<double>(usage.write_errors_total.load(std::memory_order_relaxed)));
+    single("switchyard_usage_records_dropped_total",
+           "Usage records lost because the spool was full", MetricType::Counter,
+           static_cast<double>(usage.dropped_total.load(std::memory_order_relaxed)));
   }
 
   if (const auto* in = ingress_.load(std::memory_order_acquire)) {

@@ -163,6 +163,11 @@ TEST_CASE("usage: GET /v1/generation answers a request's record to the key that 
   REQUIRE(g.status == 200);
   CHECK(json_at(g.json(), "data/tokens_completion")->GetUint() == completion);
 
+  const auto metrics = get(gw.port(), "/metrics").body;
+  CHECK(metrics.find("\nswitchyard_usage_records_written_total 1\n") != std::string::npos);
+  CHECK(metrics.find("\nswitchyard_usage_records_pending 0\n") != std::string::npos);
+  CHECK(metrics.find("\nswitchyard_usage_records_dropped_total 0\n") != std::string::npos);
+
   require_openai_error(get(gw.port(), "/v1/generation?id=" + id, other_key), 404);
   require_openai_error(get(gw.port(), "/v1/generation?id=nope", test_key), 404);
   require_openai_error(get(gw.port(), "/v1/generation", test_key), 400, {}, "id");
