@@ -51,7 +51,8 @@ void gateway::submit(request_context ctx) {
   const route_target* first = nullptr;
   slot_ptr first_slot;
   attempt_spec first_spec;
-  if (const auto p = make_plan(*routes, ctx.request.model, ctx.tenant); !p.error) {
+  auto p = make_plan(*routes, ctx.request.model, ctx.tenant);  // the actor uses it too
+  if (!p.error) {
     // A target that cannot take the request as sent is left to the actor, which explains it.
     auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});
     if (spec.ok() && try_admit_fast(*p.targets.front()->stats)) {
@@ -61,7 +62,8 @@ void gateway::submit(request_context ctx) {
     }
   }
 
-  request_args args{std::move(ctx), std::move(routes), ports_, first != nullptr, usage_writer_};
+  request_args args{std::move(ctx), std::move(routes), std::move(p),
+                    ports_,         first != nullptr,  usage_writer_};
   // With the first attempt started here, the `adopt` message below is what schedules the actor:
   // spawned lazily, it wakes an actor thread once instead of twice.
   auto actor = first != nullptr ? system_.spawn<caf::lazy_init>(request_actor, std::move(args))

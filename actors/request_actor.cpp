@@ -270,7 +270,7 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
   rec.stream = ctx.request.stream;
 
   ctx.sink->set_listener(caf::actor_cast<caf::actor>(self));
-  st.route_plan = make_plan(*st.args.routes, ctx.request.model, ctx.tenant);
+  st.route_plan = std::move(st.args.route_plan);
   if (st.route_plan.error) {
     answer_error(self, *st.route_plan.error);
     return {};

@@ -24,6 +24,8 @@ namespace switchyard::actors {
 struct request_args {
   request_context ctx;
   routing_table_ptr routes;
+  /// `make_plan` of the request over `routes`, made once by the gateway.
+  plan route_plan;
   gateway::ports ports;  ///< `ports.time` is never null here
   /// The gateway already started the first attempt on the ingress thread (see `gateway::submit`):
   /// the actor starts none itself and waits for `(adopt_atom, …)`.
