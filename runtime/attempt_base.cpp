@@ -52,6 +52,12 @@ std::chrono::microseconds attempt_base::since(std::chrono::steady_clock::time_po
                                                                t);
 }
 
+std::int64_t attempt_base::unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void attempt_base::send(attempt_event ev) {
   ev.attempt_id = spec_.attempt_id;
   ev.was_committed = committed_;

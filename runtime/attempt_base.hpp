@@ -84,6 +84,8 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
 
   const config::provider_config& provider() const noexcept { return *spec_.provider; }
   static std::chrono::microseconds since(std::chrono::steady_clock::time_point t);
+  /// Unix seconds now (OpenAI's `created`).
+  static std::int64_t unix_now();
 
   actors::attempt_spec spec_;
   std::shared_ptr<client_channel> channel_;

@@ -1,6 +1,5 @@
 // The response half of one HTTP attempt: incremental parsing, the choice of what to do with each
 // kind of answer, the stream relay and the committed-response rule (design.md §7).
-#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,12 +27,6 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
     if (c != prefix[i]) return false;
   }
   return true;
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string status_detail(unsigned status, std::uint32_t retry_after_s) {

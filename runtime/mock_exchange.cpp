@@ -17,12 +17,6 @@ namespace {
 // Stream bytes gathered into one write when the mock is not paced.
 constexpr std::size_t batch_bytes = 16 * 1024;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 mock_exchange::mock_exchange(actors::attempt_spec spec, std::shared_ptr<client_channel> channel)
