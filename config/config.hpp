@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,11 @@ struct provider_config {
   std::map<std::string, std::string> headers;  ///< `headers:` extra request headers
   std::string anthropic_version = "2023-06-01";  ///< `anthropic_version` (type anthropic only)
   mock_settings mock;                ///< `mock:` (type mock only)
+  // Data-handling attributes, matched against tenant and key `data_policy` (see router).
+  bool retains_prompts = false;      ///< `retains_prompts`: the provider keeps prompts
+  bool trains_on_data = false;       ///< `trains_on_data`: the provider may train on them
+  bool zdr = false;                  ///< `zdr`: zero data retention agreed
+  std::string region;                ///< `region`, e.g. "eu", "us"; empty = unknown
   int line = 0;                      ///< where it was defined, for messages
 };
 
@@ -114,12 +120,52 @@ struct model_config {
   bool drop_unsupported = false;
 };
 
+/// How often a budget starts again. Periods reset at UTC boundaries (day, ISO week from Monday,
+/// calendar month); `total` never resets.
+enum class budget_period : std::uint8_t { daily, weekly, monthly, total };
+
+/// `budget:` — a hard spending cap in USD over a period.
+struct budget_config {
+  double usd = 0;                                 ///< the cap
+  budget_period period = budget_period::monthly;  ///< when it resets
+  double soft_threshold = 0.8;  ///< fraction of `usd` reported as "near the cap" (metrics, /v1/key)
+};
+
+/// Spending and rate limits of a tenant or of one key (each unset or 0 = no limit).
+struct limits_config {
+  std::optional<budget_config> budget;
+  std::uint32_t rpm = 0;  ///< requests per minute
+  std::uint32_t tpm = 0;  ///< tokens per minute (input + output)
+};
+
+/// Where a tenant's or a key's requests may be sent (checked against `provider_config` attributes).
+struct data_policy {
+  bool deny_training = false;        ///< only providers with `trains_on_data: false`
+  bool deny_retention = false;       ///< only providers with `retains_prompts: false`
+  bool require_zdr = false;          ///< only providers with `zdr: true`
+  std::vector<std::string> regions;  ///< empty = any region; else a provider's `region` must be one
+};
+
+/// One API key of a tenant. The key itself is never kept: only its digest and a visible prefix.
+struct key_config {
+  std::string hash;    ///< lowercase hex SHA-256 of the key
+  std::string prefix;  ///< a short visible prefix ("sk-dev-…")
+  std::string name;    ///< optional label, for people
+  limits_config limits;                     ///< on top of the tenant's
+  std::vector<std::string> allowed_models;  ///< empty = the tenant's
+  data_policy policy;                       ///< on top of the tenant's
+  std::map<std::string, std::string> labels;
+  std::optional<std::chrono::system_clock::time_point> expires_at;  ///< unset = never
+};
+
 /// A tenant and the keys that act for it.
 struct tenant_config {
   std::string name;
-  std::vector<std::string> key_hashes;      ///< lowercase hex SHA-256 of each key
-  std::vector<std::string> key_prefixes;    ///< a short visible prefix per key ("sk-dev-…"), same order
+  std::vector<key_config> keys;
   std::vector<std::string> allowed_models;  ///< `allowed_models`; empty = every model
+  limits_config limits;
+  data_policy policy;
+  std::map<std::string, std::string> labels;
 };
 
 /// The whole configuration.

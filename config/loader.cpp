@@ -769,8 +769,10 @@ class loader {
       auto [it, fresh] = key_owners_.emplace(hash, item.path);
       if (!fresh)
         fail(item, "duplicate key: the same key as " + it->second);
-      t.key_hashes.push_back(std::move(hash));
-      t.key_prefixes.push_back(std::move(prefix));
+      key_config k;
+      k.hash = std::move(hash);
+      k.prefix = std::move(prefix);
+      t.keys.push_back(std::move(k));
     }
     if (auto* allowed = m.find("allowed_models")) {
       for (const auto& item : list_of(*allowed, true, "model names")) {

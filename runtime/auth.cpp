@@ -60,11 +60,9 @@ std::string_view presented_key(std::string_view authorization,
 key_table::key_table(config::snapshot_ptr config) : config_(std::move(config)) {
   if (!config_) return;
   for (const auto& tenant : config_->tenants) {
-    for (std::size_t i = 0; i < tenant.key_hashes.size(); ++i) {
-      const auto& digest = tenant.key_hashes[i];
-      std::string prefix = i < tenant.key_prefixes.size() ? tenant.key_prefixes[i] : std::string{};
+    for (const auto& key : tenant.keys) {
       // The loader rejects duplicate keys; should one slip through, the first tenant keeps it.
-      by_digest_.try_emplace(digest, entry{&tenant, digest, std::move(prefix)});
+      by_digest_.try_emplace(key.hash, entry{&tenant, key.hash, key.prefix});
     }
   }
 }

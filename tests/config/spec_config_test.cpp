@@ -116,9 +116,9 @@ void check_spec_values(const snapshot& s, const std::string& openai_key) {
 
   REQUIRE(s.tenants.size() == 1);
   CHECK(s.tenants[0].name == "dev");
-  REQUIRE(s.tenants[0].key_hashes.size() == 1);
-  CHECK(s.tenants[0].key_hashes[0] == sk_dev_local_sha256);
-  CHECK(s.tenants[0].key_prefixes[0] == "sk-dev-l\xE2\x80\xA6");
+  REQUIRE(s.tenants[0].keys.size() == 1);
+  CHECK(s.tenants[0].keys[0].hash == sk_dev_local_sha256);
+  CHECK(s.tenants[0].keys[0].prefix == "sk-dev-l\xE2\x80\xA6");
   CHECK(s.tenants[0].allowed_models.empty());
 }
 
@@ -182,8 +182,8 @@ TEST_CASE("an OPENAI_API_KEY set to the empty string disables the provider too")
 TEST_CASE("spec config takes the dev key from SWITCHYARD_DEV_KEY when set") {
   auto s = load_ok(spec_yaml, {{"SWITCHYARD_DEV_KEY", "sk-from-env"}});
   REQUIRE(s->tenants.size() == 1);
-  CHECK(s->tenants[0].key_hashes[0] == "eea492d981ce2f728c33210a5cb153e7f6c3721c2d2c81f272b11444b5b6025f");
-  CHECK(s->tenants[0].key_prefixes[0] == "sk-from-\xE2\x80\xA6");
+  CHECK(s->tenants[0].keys[0].hash == "eea492d981ce2f728c33210a5cb153e7f6c3721c2d2c81f272b11444b5b6025f");
+  CHECK(s->tenants[0].keys[0].prefix == "sk-from-\xE2\x80\xA6");
 }
 
 TEST_CASE("snapshot look-ups find by name and return nullptr otherwise") {

@@ -24,11 +24,11 @@ TEST_CASE("plain keys are stored only as a SHA-256 digest and a short prefix") {
     keys: [ sk-team-a-0001, "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD" ]
 )"));
   const tenant_config& t = s->tenants[0];
-  REQUIRE(t.key_hashes.size() == 2);
-  CHECK(t.key_hashes[0] == "b3fa26c9f30d96c73e29a199295cee6773daffd0688607d7fcf28d47a2927a80");
-  CHECK(t.key_prefixes[0] == "sk-team-\xE2\x80\xA6");
-  CHECK(t.key_hashes[1] == abc_sha256);  // lowercased
-  CHECK(t.key_prefixes[1] == "sha256:\xE2\x80\xA6");
+  REQUIRE(t.keys.size() == 2);
+  CHECK(t.keys[0].hash == "b3fa26c9f30d96c73e29a199295cee6773daffd0688607d7fcf28d47a2927a80");
+  CHECK(t.keys[0].prefix == "sk-team-\xE2\x80\xA6");
+  CHECK(t.keys[1].hash == abc_sha256);  // lowercased
+  CHECK(t.keys[1].prefix == "sha256:\xE2\x80\xA6");
   CHECK(s->warnings.empty());
 }
 
@@ -64,7 +64,7 @@ TEST_CASE("the same key may not act for two tenants, in either spelling") {
 
 TEST_CASE("tenant keys substitute variables and an unset one without default is an error") {
   auto s = load_ok(with_tenants("  - name: dev\n    keys: [ \"${DEV_KEY}\" ]\n"), {{"DEV_KEY", "abc"}});
-  CHECK(s->tenants[0].key_hashes[0] == abc_sha256);
+  CHECK(s->tenants[0].keys[0].hash == abc_sha256);
   check_error(load_error(with_tenants("  - name: dev\n    keys: [ \"${DEV_KEY}\" ]\n")), 10, 13, "tenants[0].keys[0]",
               "environment variable DEV_KEY is unset");
 }

@@ -76,14 +76,12 @@ inline std::shared_ptr<config::snapshot> make_ingress_config() {
   }
   config::tenant_config a;
   a.name = "team-a";
-  a.key_hashes.push_back(config::sha256_hex(key_a));
-  a.key_prefixes.push_back(config::visible_prefix(key_a));
+  a.keys.push_back({config::sha256_hex(key_a), config::visible_prefix(key_a)});
   a.allowed_models = {"m1"};
   c->tenants.push_back(a);
   config::tenant_config b;
   b.name = "team-b";
-  b.key_hashes.push_back(config::sha256_hex(key_b));
-  b.key_prefixes.push_back(config::visible_prefix(key_b));
+  b.keys.push_back({config::sha256_hex(key_b), config::visible_prefix(key_b)});
   c->tenants.push_back(b);
   return c;
 }
