@@ -325,6 +325,8 @@ std::string build_report(const options& o, const run_stats& s,
   w.EndObject();
 
   summary(w, "latency", s.latency);
+  summary(w, "latency_ok", s.latency_ok);
+  summary(w, "latency_rejected", s.latency_rejected);
   summary(w, "ttfb", s.ttfb);
   summary(w, "ttft", s.ttft);
   summary(w, "itl", s.itl);

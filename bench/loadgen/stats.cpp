@@ -72,6 +72,8 @@ void run_stats::merge(const run_stats& o) {
   connect_failures += o.connect_failures;
   peer_closes += o.peer_closes;
   latency.merge(o.latency);
+  latency_ok.merge(o.latency_ok);
+  latency_rejected.merge(o.latency_rejected);
   ttfb.merge(o.ttfb);
   ttft.merge(o.ttft);
   itl.merge(o.itl);

@@ -75,6 +75,8 @@ struct run_stats {
   std::uint64_t peer_closes = 0;         ///< keep-alive connections the server closed (whole run)
 
   histogram latency;  ///< scheduled start -> last byte, every complete response
+  histogram latency_ok;        ///< the same, 2xx responses only (what admitted requests saw)
+  histogram latency_rejected;  ///< the same, non-2xx responses only (how fast refusals come)
   histogram ttfb;     ///< scheduled start -> response headers, every response
   histogram ttft;     ///< streams: scheduled start -> first content chunk
   histogram itl;      ///< streams: gaps between consecutive content chunks

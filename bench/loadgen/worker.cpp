@@ -285,6 +285,7 @@ void worker::record(const exchange_result& r, const stream_tracker* tracker) {
     ++stats_.completed;
     if (is_2xx) ++stats_.ok;
     stats_.latency.record(r.end_ns - start);
+    (is_2xx ? stats_.latency_ok : stats_.latency_rejected).record(r.end_ns - start);
   } else {
     stats_.add_error(r.error, r.error_message);
   }

@@ -108,6 +108,8 @@ result<load_report, std::string> parse_load_report(std::string_view json) {
   }
   r.latency = summary(doc["latency"]);
   if (doc.HasMember("ttft")) r.ttft = summary(doc["ttft"]);
+  if (doc.HasMember("latency_ok")) r.latency_ok = summary(doc["latency_ok"]);
+  if (doc.HasMember("latency_rejected")) r.latency_rejected = summary(doc["latency_rejected"]);
   if (doc.HasMember("itl")) r.itl = summary(doc["itl"]);
   if (doc.HasMember("streams") && doc["streams"].IsObject()) {
     const auto& s = doc["streams"];

@@ -45,6 +45,8 @@ struct load_report {
   };
   std::vector<error_kind> error_kinds;
   latency_summary latency, ttft, itl;
+  latency_summary latency_ok;        ///< 2xx responses only
+  latency_summary latency_rejected;  ///< non-2xx responses only
   std::uint64_t streams = 0, streams_done = 0, streams_cut = 0, streams_error_event = 0;
   std::vector<series_row> series;
 

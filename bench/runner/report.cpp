@@ -175,6 +175,91 @@ std::string format_bytes(double b) {
   return fmt("%.0f B", b);
 }
 
+circuit_reaction circuit_reaction_to(const load_run::circuit_series& c, const phase_spec& p) {
+  circuit_reaction out;
+  bool opened = false;
+  for (const auto& [t, state] : c.samples) {
+    if (!opened && t >= p.from_s && state != 0) {
+      opened = true;
+      out.ejected_after_s = t - p.from_s;
+    }
+    if (opened && t >= p.to_s && state == 0) {
+      out.closed_after_s = t - p.to_s;
+      break;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool is_fault_phase(const phase_spec& p) {
+  return p.down || (p.status && *p.status >= 500) || !p.errors.empty();
+}
+
+// Admitted (2xx) and refused (non-2xx) latency side by side: what backpressure costs each.
+std::string admitted_and_refused(const run_record& r, const load_spec& l) {
+  std::string rows;
+  const load_run* first_load_run = nullptr;
+  for (const auto& s : r.systems) {
+    const auto* run = find_load(&s, l.name);
+    if (!run || run->report->latency_rejected.count == 0) continue;
+    first_load_run = r.sc.loads.empty() ? nullptr : find_load(&s, r.sc.loads.front().name);
+    const auto& ok = run->report->latency_ok;
+    const auto& no = run->report->latency_rejected;
+    std::string vs_first = "–";
+    if (first_load_run && first_load_run != run && first_load_run->report->latency_ok.count > 0)
+      vs_first = fmt("%.2f", ok.p99 / std::max(1e-9, first_load_run->report->latency_ok.p99));
+    rows += "| " + s.name + " | " + std::to_string(ok.count) + " | " + format_ms(ok.p50) + " | " +
+            format_ms(ok.p99) + " | " + vs_first + " | " + std::to_string(no.count) + " | " +
+            format_ms(no.p50) + " | " + format_ms(no.p99) + " | " + format_ms(no.max) + " |\n";
+  }
+  if (rows.empty()) return {};
+  return "Admitted (2xx) and refused (non-2xx) responses:\n\n| system | admitted | p50 | p99 | "
+         "p99 ÷ load `" +
+         r.sc.loads.front().name +
+         "` | refused | p50 | p99 | max |\n|---|---|---|---|---|---|---|---|---|\n" + rows + "\n";
+}
+
+// When each fault phase ejected its provider, and when the circuit closed again.
+std::string circuit_table(const run_record& r, const load_spec& l) {
+  std::string rows;
+  for (const auto& s : r.systems) {
+    const auto* run = find_load(&s, l.name);
+    if (!run) continue;
+    for (const auto& c : run->circuits) {
+      for (const auto& mock : r.sc.mocks) {
+        if (mock.name != c.provider) continue;
+        std::size_t ejections = 0;
+        int prev = 0;
+        for (const auto& [t, state] : c.samples) {
+          if (prev != 1 && state == 1) ++ejections;  // a failed half-open probe re-ejects
+          prev = state;
+        }
+        for (const auto& p : mock.phases) {
+          if (!is_fault_phase(p)) continue;
+          auto re = circuit_reaction_to(c, p);
+          rows += "| " + s.name + " | " + c.provider + " | " +
+                  (p.label.empty()
+                       ? fmt("%g", p.from_s) + "–" + fmt("%g", p.to_s) + " s"
+                       : p.label + " (" + fmt("%g", p.from_s) + "–" + fmt("%g", p.to_s) + " s)") +
+                  " | " + (re.ejected_after_s ? format_ms(*re.ejected_after_s * 1e3) : "never") +
+                  " | " + (re.closed_after_s ? format_ms(*re.closed_after_s * 1e3) : "not seen") +
+                  " | " + std::to_string(ejections) + " |\n";
+        }
+      }
+    }
+  }
+  if (rows.empty()) return {};
+  return "Circuit breaker (`switchyard_provider_circuit_state` sampled every 100 ms from "
+         "/metrics, so each figure is ±100 ms):\n\n| system | provider | fault phase | ejected "
+         "after the phase began | closed after the phase ended | ejections in the load "
+         "|\n|---|---|---|---|---|---|\n" +
+         rows + "\n";
+}
+
+}  // namespace
+
 std::string render_markdown(const run_record& r) {
   const auto& sc = r.sc;
   std::string m;
@@ -316,6 +401,8 @@ std::string render_markdown(const run_record& r) {
       }
     }
     if (!errors.empty()) m += "Errors and upstream requests:\n\n" + errors + "\n";
+    m += admitted_and_refused(r, l);
+    m += circuit_table(r, l);
 
     m += "![Latency by percentile, load " + l.name + "](latency-" + l.name + ".svg)\n\n";
     m += "![Throughput, p99 and errors over time, load " + l.name + "](timeline-" + l.name +

@@ -32,6 +32,13 @@ struct load_run {
   std::vector<std::string> leftovers;
   /// Chat requests each mock received during the load (retries and failovers show here).
   std::vector<std::pair<std::string, std::uint64_t>> mock_requests;
+  /// Switchyard only: each provider's circuit state (`switchyard_provider_circuit_state`: 0
+  /// closed, 1 open, 2 half-open) sampled from /metrics, as (seconds from the load's start, state).
+  struct circuit_series {
+    std::string provider;
+    std::vector<std::pair<double, int>> samples;
+  };
+  std::vector<circuit_series> circuits;
 
   /// A valid result: the generator wrote a report it calls valid.
   bool is_result() const { return report && report->valid && failure.empty(); }
@@ -65,6 +72,15 @@ struct run_record {
 
 /// Writes report.md and the plots into `dir`; returns the files written (names only).
 std::vector<std::string> write_report(const run_record& r, const std::string& dir);
+
+/// How a provider's circuit answered one fault phase of its mock: seconds from the phase's start
+/// to the first sample that is not closed, and from the phase's end to the first closed sample
+/// after that (each unset when it never happened within the samples).
+struct circuit_reaction {
+  std::optional<double> ejected_after_s;
+  std::optional<double> closed_after_s;
+};
+circuit_reaction circuit_reaction_to(const load_run::circuit_series& c, const phase_spec& p);
 
 /// The markdown alone (for tests).
 std::string render_markdown(const run_record& r);

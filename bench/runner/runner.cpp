@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "bench/runner/configs.hpp"
@@ -50,6 +52,40 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// True when a mock has a phase that should trip a circuit breaker (down, 5xx or errors).
+bool scenario_has_fault_phases(const scenario& sc) {
+  for (const auto& m : sc.mocks) {
+    for (const auto& p : m.phases) {
+      if (p.down || (p.status && *p.status >= 500) || !p.errors.empty()) return true;
+    }
+  }
+  return false;
+}
+
+// Appends each `switchyard_provider_circuit_state{provider="X"} V` line of a /metrics body.
+void sample_circuits(const std::string& metrics, double at, load_run& lr) {
+  static constexpr std::string_view head = "switchyard_provider_circuit_state{provider=\"";
+  std::size_t pos = 0;
+  while ((pos = metrics.find(head, pos)) != std::string::npos) {
+    if (pos != 0 && metrics[pos - 1] != '\n') {
+      pos += head.size();
+      continue;
+    }
+    auto name_start = pos + head.size();
+    auto name_end = metrics.find('"', name_start);
+    auto line_end = metrics.find('\n', name_start);
+    if (name_end == std::string::npos || line_end == std::string::npos) break;
+    auto sp = metrics.rfind(' ', line_end);
+    std::string provider = metrics.substr(name_start, name_end - name_start);
+    int state = static_cast<int>(std::strtod(metrics.c_str() + sp + 1, nullptr));
+    auto it = std::find_if(lr.circuits.begin(), lr.circuits.end(),
+                           [&](const auto& c) { return c.provider == provider; });
+    if (it == lr.circuits.end()) it = lr.circuits.insert(lr.circuits.end(), {provider, {}});
+    it->samples.emplace_back(at, state);
+    pos = line_end;
+  }
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -450,15 +486,26 @@ load_run run::run_load(const system_spec& s, const load_spec& l, stack& st, cons
     return lr;
   }
   auto start = clock_type::now();
+  // One Switchyard node: its circuit states, to show when a failing provider was ejected.
+  const bool watch_circuits = s.kind == system_kind::switchyard && t.port != 0 &&
+                              sc_.gateway.nodes == 1 && scenario_has_fault_phases(sc_);
+  auto last_memory_sample = start - seconds(1);
   while (gen.running()) {
-    double at = std::chrono::duration<double>(clock_type::now() - start).count();
+    auto now = clock_type::now();
+    double at = std::chrono::duration<double>(now - start).count();
+    if (watch_circuits) sample_circuits(http_call(t.port, "GET", "/metrics", "").body, at, lr);
+    if (now - last_memory_sample < milliseconds(200)) {
+      std::this_thread::sleep_for(milliseconds(100));
+      continue;
+    }
+    last_memory_sample = now;
     auto m = memory_now();
     lr.rss_peak = std::max(lr.rss_peak, m.rss);
     lr.rss_samples.emplace_back(at, static_cast<double>(m.rss));
     if (sc_.memory.enabled) {
       for (pid_t p : t.watch) lr.fds_peak = std::max(lr.fds_peak, count_fds(p));
     }
-    std::this_thread::sleep_for(milliseconds(200));
+    std::this_thread::sleep_for(milliseconds(watch_circuits ? 100 : 200));
   }
   lr.exit_code = gen.wait();
   lr.hwm_after = memory_now().hwm;
@@ -710,30 +757,38 @@ int run::go() {
   }
 
   bool all_results = true;
-  for (const auto& l : sc_.loads) {
+  // Loads go round the systems; a load `right_after` the one before it runs on each system at
+  // once after that one, as a group.
+  for (std::size_t first = 0; first < sc_.loads.size();) {
+    std::size_t end = first + 1;
+    while (end < sc_.loads.size() && !sc_.loads[end].right_after.empty()) ++end;
     for (std::size_t i = 0; i < sc_.systems.size(); ++i) {
-      const auto& s = sc_.systems[i];
-      auto& sr = rec_.systems[i];
-      auto& lv = lives[i];
-      if (!lv.st) continue;
-      load_run lr;
-      lr.load = l.name;
-      if (l.stream_share < 1 && !lv.plain_err.empty()) {
-        lr.failure = "not run: " + lv.plain_err;
-      } else if (l.stream_share > 0 && !lv.stream_err.empty()) {
-        lr.failure = "not run: " + lv.stream_err;
-      } else {
-        say("system " + s.name + ", load " + l.name + ": " + describe(l));
-        lr = run_load(s, l, *lv.st, lv.t);
+      for (std::size_t li = first; li < end; ++li) {
+        const auto& l = sc_.loads[li];
+        const auto& s = sc_.systems[i];
+        auto& sr = rec_.systems[i];
+        auto& lv = lives[i];
+        if (!lv.st) continue;
+        load_run lr;
+        lr.load = l.name;
+        if (l.stream_share < 1 && !lv.plain_err.empty()) {
+          lr.failure = "not run: " + lv.plain_err;
+        } else if (l.stream_share > 0 && !lv.stream_err.empty()) {
+          lr.failure = "not run: " + lv.stream_err;
+        } else {
+          say("system " + s.name + ", load " + l.name + ": " + describe(l));
+          lr = run_load(s, l, *lv.st, lv.t);
+        }
+        say("system " + s.name + ", load " + l.name + ": " + one_line(lr));
+        // A third-party gateway that cannot serve a kind of request is reported, not a failure of
+        // the run; anything else that is not a result is.
+        bool third_party_cannot =
+            s.kind == system_kind::portkey && lr.failure.rfind("not run: ", 0) == 0;
+        all_results &= lr.is_result() || third_party_cannot;
+        sr.loads.push_back(std::move(lr));
       }
-      say("system " + s.name + ", load " + l.name + ": " + one_line(lr));
-      // A third-party gateway that cannot serve a kind of request is reported, not a failure of
-      // the run; anything else that is not a result is.
-      bool third_party_cannot =
-          s.kind == system_kind::portkey && lr.failure.rfind("not run: ", 0) == 0;
-      all_results &= lr.is_result() || third_party_cannot;
-      sr.loads.push_back(std::move(lr));
     }
+    first = end;
   }
   for (std::size_t i = 0; i < lives.size(); ++i) {
     if (!lives[i].st) continue;

@@ -267,10 +267,10 @@ class parser {
   }
 
   load_spec load(const YAML::Node& n, const std::string& p) const {
-    check_keys(
-        n, p,
-        {"name", "rate", "closed", "arrival", "duration_s", "warmup_s", "stream_share",
-         "max_tokens", "include_usage", "connections", "threads", "timeout_ms", "prompt_bytes"});
+    check_keys(n, p,
+               {"name", "rate", "closed", "arrival", "duration_s", "warmup_s", "stream_share",
+                "max_tokens", "include_usage", "connections", "threads", "timeout_ms",
+                "prompt_bytes", "right_after"});
     load_spec l;
     if (!n["name"]) fail(n, join(p, "name"), "missing");
     l.name = name(n["name"], join(p, "name"));
@@ -308,6 +308,7 @@ class parser {
       l.timeout_ms =
           static_cast<unsigned>(integer(n["timeout_ms"], join(p, "timeout_ms"), 1, 3'600'000));
     if (n["prompt_bytes"]) l.prompt_bytes = str(n["prompt_bytes"], join(p, "prompt_bytes"));
+    if (n["right_after"]) l.right_after = name(n["right_after"], join(p, "right_after"));
     return l;
   }
 
@@ -447,6 +448,13 @@ class parser {
       if (!load_names.insert(s.loads.back().name).second) {
         fail(loads[i]["name"], join(p, "name"),
              "duplicate load name \"" + s.loads.back().name + "\"");
+      }
+      if (const auto& after = s.loads.back().right_after;
+          !after.empty() && (i == 0 || s.loads[i - 1].name != after)) {
+        fail(loads[i]["right_after"], join(p, "right_after"),
+             i == 0 ? std::string("the first load cannot follow another")
+                    : "must name the load just before this one (\"" + s.loads[i - 1].name +
+                          "\"), got \"" + after + "\"");
       }
     }
 

@@ -88,6 +88,9 @@ struct load_spec {
   unsigned threads = 1;
   unsigned timeout_ms = 60000;
   std::string prompt_bytes = "200";
+  /// The name of an earlier load this one follows at once on each system (no other system's
+  /// load in between), to show what that load left behind (a backlog, a tripped breaker).
+  std::string right_after;
 
   /// In-flight requests the load may reach (the closed-loop workers, or the open loop's
   /// connections), for the descriptor budget.

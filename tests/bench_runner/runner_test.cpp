@@ -242,6 +242,56 @@ memory: { max_bytes_per_stream: 1000 }
   CHECK(format_bytes(32768) == "32.0 KiB");
 }
 
+TEST_CASE("runner: circuit reactions to fault phases, and admitted vs refused latency") {
+  phase_spec down;
+  down.from_s = 5;
+  down.to_s = 10;
+  down.down = true;
+  load_run::circuit_series c{
+      "primary",
+      {{4.9, 0}, {5.0, 0}, {5.4, 1}, {9.9, 1}, {10.2, 2}, {10.5, 1}, {12.0, 2}, {12.3, 0}}};
+  auto re = circuit_reaction_to(c, down);
+  REQUIRE(re.ejected_after_s);
+  CHECK(*re.ejected_after_s == Approx(0.4));
+  REQUIRE(re.closed_after_s);
+  CHECK(*re.closed_after_s == Approx(2.3));
+  load_run::circuit_series never{"primary", {{5.0, 0}, {11.0, 0}}};
+  CHECK_FALSE(circuit_reaction_to(never, down).ejected_after_s);
+  CHECK_FALSE(circuit_reaction_to(never, down).closed_after_s);
+  load_run::circuit_series stuck{"primary", {{6.0, 1}, {20.0, 1}}};
+  CHECK(circuit_reaction_to(stuck, down).ejected_after_s);
+  CHECK_FALSE(circuit_reaction_to(stuck, down).closed_after_s);
+
+  auto sc = parse_scenario(R"(name: t
+systems: [switchyard]
+mocks: [{name: primary, phases: [{from_s: 5, to_s: 10, down: true, label: gone}]}]
+loads: [{name: l, rate: 50, duration_s: 20, warmup_s: 1}]
+)",
+                           "t.yaml");
+  INFO((sc.ok() ? std::string() : sc.error()));
+  REQUIRE(sc.ok());
+  run_record r;
+  r.sc = sc.value();
+  system_run s;
+  s.name = "switchyard";
+  s.kind = system_kind::switchyard;
+  load_run sl;
+  sl.load = "l";
+  sl.report = parse_load_report(report_json).value();
+  sl.report->valid = true;
+  sl.report->invalid_reasons.clear();
+  sl.report->latency_ok = {90, 1, 2, 3, 4, 5, 6, 7};
+  sl.report->latency_rejected = {10, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7};
+  sl.circuits = {c};
+  s.loads.push_back(sl);
+  r.systems = {s};
+  auto md = render_markdown(r);
+  CHECK(md.find("| switchyard | 90 | 3.00 ms | 5.00 ms | – | 10 | 300 µs | 500 µs | 700 µs |") !=
+        std::string::npos);
+  CHECK(md.find("| switchyard | primary | gone (5–10 s) | 400.0 ms | 2.30 s | 2 |") !=
+        std::string::npos);
+}
+
 TEST_CASE("runner: SVG plots are well formed, with bands, series and escaped text") {
   plot_panel p;
   p.title = "a < b & c";

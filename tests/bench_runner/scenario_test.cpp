@@ -25,9 +25,7 @@ loads:
 )";
 
 std::filesystem::path scenarios_dir() {
-  // tests/bench_runner/ -> bench/scenarios/
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "bench" /
-         "scenarios";
+  return std::filesystem::path(SWITCHYARD_SOURCE_DIR) / "bench" / "scenarios";
 }
 
 }  // namespace
@@ -190,6 +188,18 @@ TEST_CASE("scenario: bad values say what was expected") {
         "s.yaml:4:39: loads[0].include_usage: expected true or false, got \"yes\"");
   CHECK(with_load("{name: 'a b', rate: 1}") ==
         "s.yaml:4:12: loads[0].name: \"a b\" is not a name (1-48 letters, digits, - and _)");
+  CHECK(with_load("{name: l, rate: 1, right_after: k}") ==
+        "s.yaml:4:37: loads[0].right_after: the first load cannot follow another");
+  CHECK(error_of("systems: [direct]\nmocks: [{name: m}]\nloads:\n  - {name: a, rate: 1}\n  - "
+                 "{name: b, rate: 1}\n  - {name: c, rate: 1, right_after: a}\n") ==
+        "s.yaml:6:37: loads[2].right_after: must name the load just before this one (\"b\"), got "
+        "\"a\"");
+  auto ok = parse_scenario(
+      "systems: [direct]\nmocks: [{name: m}]\nloads: [{name: a, rate: 1}, {name: b, rate: 1, "
+      "right_after: a}]\n",
+      "s.yaml");
+  REQUIRE(ok.ok());
+  CHECK(ok.value().loads[1].right_after == "a");
 }
 
 TEST_CASE("scenario: bad systems, mocks and phases are caught") {

@@ -91,6 +91,8 @@ TEST_CASE("run: open loop chat with streams, usage and unique prompts") {
   CHECK(d["total"]["count"].GetUint64() == streams);
   CHECK(d["itl"]["count"].GetUint64() == 2 * streams);
   CHECK(d["latency"]["count"].GetUint64() == 100);
+  CHECK(d["latency_ok"]["count"].GetUint64() == 100);
+  CHECK(d["latency_rejected"]["count"].GetUint64() == 0);
   CHECK(d["ttfb"]["count"].GetUint64() == 100);
   // Usage from every answer: 3 tokens per stream, 2 per whole answer.
   CHECK(d["tokens"]["usage_reports"].GetUint64() == 100);
@@ -164,6 +166,8 @@ TEST_CASE("run: non-2xx answers and dropped connections are counted by kind") {
   CHECK(d["counts"]["non_2xx"].GetUint64() == 20);
   CHECK(d["status"]["classes"]["5xx"].GetUint64() == 20);
   CHECK(d["status"]["codes"]["503"].GetUint64() == 20);
+  CHECK(d["latency_ok"]["count"].GetUint64() == 0);
+  CHECK(d["latency_rejected"]["count"].GetUint64() == 20);
   CHECK(r.exit_code != exit_unreachable);
 
   o = parse_or_fail(
