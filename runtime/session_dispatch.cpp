@@ -187,6 +187,7 @@ void session::dispatch(request_type& req) {
     channel->send_error(decoded.error());
     return;
   }
+  const std::size_t body_bytes = req.body().size();
   // The body is not needed any more: the decoded request holds its own parsed copy.
   req.body().clear();
   req.body().shrink_to_fit();
@@ -196,6 +197,8 @@ void session::dispatch(request_type& req) {
   ctx.tenant = who->tenant;
   ctx.key_prefix = who->key_prefix;
   ctx.key_id = who->key_id;
+  ctx.key = who->key;
+  ctx.body_bytes = body_bytes;
   ctx.request = std::move(decoded).value();
   ctx.sink = channel;
   // Latency is measured from the moment the request was fully read: a slow upload is not ours.
