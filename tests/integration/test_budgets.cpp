@@ -1,0 +1,250 @@
+// Budgets, rate limits and usage.cost through the real binary and the standalone mock: hard caps
+// under 200 concurrent requests, spend that survives a restart, rpm windows, and a cost in every
+// response equal to the one recorded.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "checks.hpp"
+#include "harness.hpp"
+
+using namespace switchyard::itest;
+
+namespace {
+
+// 1000 USD per million tokens in and out: a token costs 0.001.
+std::string budget_config(const temp_dir& dir, const std::string& base_url,
+                          const std::string& tenant_limits, const std::string& key_entry = {}) {
+  std::string y = "server:\n  listen: 127.0.0.1:0\n  io_threads: 2\n  actor_threads: 2\n"
+                  "  drain_timeout_ms: 10000\n";
+  y += "storage: sqlite://" + (dir.path() / "switchyard.db").string() + "\n";
+  y += "providers:\n  - name: up\n    type: openai-compatible\n    base_url: " + base_url +
+       "\n    api_key: sk-upstream-itest\n    max_in_flight: 256\n    max_queue: 256\n";
+  y += "models:\n  - name: chat\n    targets:\n      - { provider: up, model: mock-gpt, "
+       "input_usd_per_mtok: 1000, output_usd_per_mtok: 1000 }\n";
+  y += "tenants:\n  - name: itest\n" + tenant_limits + "    keys:\n      - \"" +
+       std::string{test_key} + "\"\n" + key_entry;
+  return y;
+}
+
+struct usage_row {
+  std::string request_id;
+  int status = 0;
+  double cost = 0;
+};
+
+std::vector<usage_row> rows_of(const temp_dir& dir) {
+  sqlite3* db = nullptr;
+  const auto path = (dir.path() / "switchyard.db").string();
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT request_id, status, cost_usd FROM usage ORDER BY id", -1,
+                             &s, nullptr) == SQLITE_OK);
+  std::vector<usage_row> rows;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    rows.push_back({reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
+                    sqlite3_column_int(s, 1), sqlite3_column_double(s, 2)});
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return rows;
+}
+
+void stop_gateway(gateway& gw) {
+  gw.proc().signal(SIGTERM);
+  auto code = gw.proc().wait_exit(30s);
+  REQUIRE(code);
+  CHECK(*code == 0);
+}
+
+const std::string small_request = chat_body("chat", false, R"("max_tokens":16)");
+
+}  // namespace
+
+TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().latency_ms(50).reply_tokens(16));
+  // Each answer costs (3 prompt + 16 output) x 0.001 = 0.019: the budget covers 50 of them.
+  const double budget = 0.95;
+  gateway gw(dir, budget_config(dir, up.base_url(), "    budget: { usd: 0.95, period: daily }\n"));
+
+  struct answer {
+    unsigned status;
+    std::string id;
+    double cost;
+    std::string code;
+  };
+  std::mutex mutex;
+  std::vector<answer> answers;
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 200; ++i) {
+    clients.emplace_back([&] {
+      auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key, 60s);
+      auto doc = r.json();
+      answer a{r.status, r.header("x-request-id"), -1, {}};
+      if (r.status == 200 && json_at(doc, "usage/cost")) a.cost = json_at(doc, "usage/cost")->GetDouble();
+      if (r.status != 200) a.code = json_string(doc, "error/code");
+      std::lock_guard<std::mutex> g{mutex};
+      answers.push_back(a);
+    });
+  }
+  for (auto& c : clients) c.join();
+  // Then one more, sequentially, until the budget is used up: no request may overshoot it.
+  for (int i = 0; i < 100; ++i) {
+    auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+    auto doc = r.json();
+    answer a{r.status, r.header("x-request-id"), -1, {}};
+    if (r.status == 200) a.cost = json_at(doc, "usage/cost")->GetDouble();
+    else a.code = json_string(doc, "error/code");
+    answers.push_back(a);
+    if (r.status == 402) break;
+  }
+  stop_gateway(gw);
+
+  std::map<std::string, usage_row> rows;
+  double spent = 0;
+  for (const auto& row : rows_of(dir)) {
+    CHECK(rows.count(row.request_id) == 0);  // one record per request
+    rows[row.request_id] = row;
+    spent += row.cost;
+  }
+  std::size_t ok = 0;
+  std::size_t refused = 0;
+  for (const auto& a : answers) {
+    INFO(a.id << " " << a.status);
+    REQUIRE(rows.count(a.id) == 1);
+    CHECK(static_cast<unsigned>(rows[a.id].status) == a.status);
+    if (a.status == 200) {
+      ++ok;
+      CHECK(a.cost == rows[a.id].cost);  // usage.cost is what was recorded, to the bit
+      CHECK(a.cost > 0);
+    } else {
+      CHECK(a.status == 402);
+      CHECK(a.code == "insufficient_quota");
+      CHECK(rows[a.id].cost == 0);
+      ++refused;
+    }
+  }
+  INFO("spent " << spent << " of " << budget << "; " << ok << " answered, " << refused << " refused");
+  CHECK(spent <= budget * 1.01);
+  CHECK(spent >= budget - 0.04);  // the budget was used up, not refused early
+  CHECK(ok >= 20);
+  CHECK(refused >= 100);
+}
+
+TEST_CASE("budgets: spend survives a restart and the database holds no key") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().reply_tokens(16));
+  const auto yaml = budget_config(dir, up.base_url(), "    budget: { usd: 0.1, period: monthly }\n");
+  std::size_t answered = 0;
+  {
+    gateway gw(dir, yaml);
+    for (int i = 0; i < 10; ++i) {
+      auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+      if (r.status == 402) break;
+      require_chat_completion(r);
+      ++answered;
+    }
+    stop_gateway(gw);
+  }
+  // Each reserves 0.037 (21 prompt tokens estimated from 84 bytes, 16 output) and spends 0.019:
+  // after four, 0.024 is left, less than a 16-token answer may cost.
+  CHECK(answered == 4);
+  {
+    gateway gw(dir, yaml);
+    auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+    require_openai_error(r, 402, "insufficient_quota");
+    CHECK(json_string(r.json(), "error/message").find("tenant `itest`") != std::string::npos);
+    CHECK(r.body.find(std::string{test_key}) == std::string::npos);
+    stop_gateway(gw);
+  }
+  double spent = 0;
+  for (const auto& row : rows_of(dir)) spent += row.cost;
+  CHECK(spent <= 0.1);
+  std::string bytes;
+  for (const char* name : {"switchyard.db", "switchyard.db-wal"}) {
+    std::ifstream in(dir.path() / name, std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), {});
+  }
+  REQUIRE_FALSE(bytes.empty());
+  CHECK(bytes.find(std::string{test_key}) == std::string::npos);
+}
+
+TEST_CASE("budgets: max_tokens is lowered upstream to what the budget has left") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().reply_tokens(200));
+  // Prompt estimate 22 tokens (0.022): 0.1 leaves room for 78 output tokens, not 200.
+  gateway gw(dir, budget_config(dir, up.base_url(), "    budget: { usd: 0.1 }\n"));
+  auto r = post_json(gw.port(), "/v1/chat/completions",
+                     chat_body("chat", false, R"("max_tokens":200)"), test_key);
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(json_string(r.json(), "choices/0/finish_reason") == "length");
+  const auto completion = json_at(r.json(), "usage/completion_tokens")->GetUint();
+  CHECK(completion == 78);
+  CHECK(json_at(r.json(), "usage/cost")->GetDouble() <= 0.1);
+}
+
+TEST_CASE("rate limits: rpm admits exactly the limit in a window, then 429 with Retry-After") {
+  temp_dir dir;
+  mock_provider up(dir, "up");
+  gateway gw(dir, budget_config(dir, up.base_url(), "    rpm: 60\n"));
+  std::size_t ok = 0;
+  std::size_t limited = 0;
+  for (int i = 0; i < 75; ++i) {
+    auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+    CHECK(r.header("x-ratelimit-limit-requests") == "60");
+    CHECK(r.has_header("x-ratelimit-reset-requests"));
+    if (r.status == 200) {
+      ++ok;
+      CHECK(r.header("x-ratelimit-remaining-requests") == std::to_string(60 - ok));
+    } else {
+      require_openai_error(r, 429, "rate_limit_exceeded");
+      CHECK(r.header("x-ratelimit-remaining-requests") == "0");
+      const int retry = std::stoi(r.header("retry-after"));
+      CHECK(retry >= 1);
+      CHECK(retry <= 60);
+      ++limited;
+    }
+  }
+  // Everything ran within one window (the machine would need a minute for 75 requests to span two).
+  CHECK(ok == 60);
+  CHECK(limited == 15);
+}
+
+TEST_CASE("usage cost: the last usage chunk of a stream carries the recorded cost") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().reply_tokens(8));
+  gateway gw(dir, budget_config(dir, up.base_url(), ""));
+  std::string id;
+  double cost = -1;
+  {
+    sse_stream st(gw.port(), "/v1/chat/completions",
+                  chat_body("chat", true, R"("stream_options":{"include_usage":true})"), test_key);
+    REQUIRE(st.status() == 200);
+    id = st.header("x-request-id");
+    for (const auto& data : st.rest()) {
+      if (data == "[DONE]") continue;
+      rapidjson::Document doc;
+      doc.Parse(data.c_str());
+      if (auto* c = json_at(doc, "usage/cost")) cost = c->GetDouble();
+    }
+  }
+  // 3 prompt + 8 output tokens.
+  CHECK(cost == Approx(0.011));
+  auto whole = post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), test_key);
+  require_chat_completion(whole);
+  const double whole_cost = json_at(whole.json(), "usage/cost")->GetDouble();
+  stop_gateway(gw);
+  std::map<std::string, double> recorded;
+  for (const auto& row : rows_of(dir)) recorded[row.request_id] = row.cost;
+  REQUIRE(recorded.count(id) == 1);
+  CHECK(recorded[id] == cost);
+  CHECK(recorded[whole.header("x-request-id")] == whole_cost);
+}
