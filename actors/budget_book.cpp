@@ -35,8 +35,9 @@ std::string_view per(config::budget_period p) {
   return "";
 }
 
-// OpenAI's reset headers use Go duration spelling: "250ms", "1.5s", "1m0s".
-std::string go_duration(std::chrono::milliseconds d) {
+}  // namespace
+
+std::string reset_duration(std::chrono::milliseconds d) {
   const auto ms = std::max<std::int64_t>(d.count(), 0);
   if (ms < 1000) return std::to_string(ms) + "ms";
   if (ms >= 60'000) {
@@ -53,6 +54,8 @@ std::string go_duration(std::chrono::milliseconds d) {
   }
   return out + "s";
 }
+
+namespace {
 
 std::uint32_t retry_after_seconds(std::chrono::milliseconds reset_in) {
   const auto s = (reset_in.count() + 999) / 1000;
@@ -181,7 +184,8 @@ budget_hold::budget_hold(std::shared_ptr<limit_account> key, std::shared_ptr<lim
       reserved_usd_(reserved_usd),
       charged_tokens_(charged_tokens),
       wall_(std::move(wall)),
-      mono_(std::move(mono)) {}
+      mono_(std::move(mono)),
+      admitted_at_(mono_->now()) {}
 
 budget_hold::~budget_hold() {
   settle(0, charged_tokens_);
@@ -202,8 +206,13 @@ void budget_hold::settle(double usd, std::uint64_t tokens) {
       // Sums of doubles drift: with nothing in flight, nothing is reserved.
       a->reserved_ = a->reservations_ == 0 ? 0 : std::max(0.0, a->reserved_ - reserved_usd_);
     }
-    // The window was charged the prompt estimate at admission; correct it to the real count.
-    if (tokens > charged_tokens_) a->tokens_.used += tokens - charged_tokens_;
+    // The window was charged the prompt estimate at admission; correct it to the real count. An
+    // overestimate is given back only to the window it was taken from.
+    if (tokens > charged_tokens_) {
+      a->tokens_.used += tokens - charged_tokens_;
+    } else if (a->tokens_.start <= admitted_at_) {
+      a->tokens_.used -= std::min<std::uint64_t>(a->tokens_.used, charged_tokens_ - tokens);
+    }
   }
 }
 
@@ -279,7 +288,8 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
     v.headers.emplace_back("x-ratelimit-limit-" + std::string{kind}, std::to_string(best->limit));
     v.headers.emplace_back("x-ratelimit-remaining-" + std::string{kind},
                            std::to_string(best->remaining));
-    v.headers.emplace_back("x-ratelimit-reset-" + std::string{kind}, go_duration(best->reset_in));
+    v.headers.emplace_back("x-ratelimit-reset-" + std::string{kind},
+                           reset_duration(best->reset_in));
   };
   auto rate_headers = [&] {
     v.headers.clear();

@@ -40,6 +40,10 @@ inline constexpr std::size_t limit_reason_count = 3;
 /// "budget", "rpm" or "tpm".
 const char* to_string(limit_reason r) noexcept;
 
+/// A time until a window resets as OpenAI's `x-ratelimit-reset-*` headers spell it (Go duration
+/// style): "250ms", "1.5s", "1m0s".
+std::string reset_duration(std::chrono::milliseconds d);
+
 /// What one request may cost at most, from its estimate and its plan's prices.
 struct spend_demand {
   std::uint32_t prompt_tokens = 0;          ///< estimate of the prompt (see `prompt_estimate`)
@@ -142,6 +146,7 @@ class budget_hold {
   std::uint32_t charged_tokens_;
   std::shared_ptr<const wall_clock> wall_;
   std::shared_ptr<const clock> mono_;
+  clock::time_point admitted_at_;
   bool settled_ = false;
 };
 

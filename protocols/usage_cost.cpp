@@ -77,7 +77,8 @@ std::string with_stream_usage_cost(std::string sse, double usd) {
   while (!rest.empty()) {
     // One event: up to and including its blank line (the emitters write "\n" line ends).
     auto end = rest.find("\n\n");
-    const std::string_view event = rest.substr(0, end == std::string_view::npos ? rest.size() : end + 2);
+    const std::string_view event =
+        rest.substr(0, end == std::string_view::npos ? rest.size() : end + 2);
     rest.remove_prefix(event.size());
     if (!mentions_usage_object(event)) {
       out.append(event);

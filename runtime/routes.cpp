@@ -22,13 +22,14 @@ struct route_entry {
   route which;
 };
 
-constexpr std::array<route_entry, 9> route_table{{
+constexpr std::array<route_entry, 10> route_table{{
     {"/v1/chat/completions", "POST", route::chat_completions},
     {"/v1/embeddings", "POST", route::embeddings},
     {"/v1/messages", "POST", route::messages},
     {"/v1/messages/count_tokens", "POST", route::count_tokens},
     {"/v1/models", "GET", route::models},
     {"/v1/generation", "GET", route::generation},
+    {"/v1/key", "GET", route::key},
     {"/health/live", "GET", route::health_live},
     {"/health/ready", "GET", route::health_ready},
     {"/metrics", "GET", route::metrics},
@@ -112,7 +113,7 @@ protocols::dialect target_dialect(std::string_view target) noexcept {
 bool requires_auth(route r) noexcept {
   return r == route::chat_completions || r == route::embeddings || r == route::messages ||
          r == route::count_tokens || r == route::models || r == route::model ||
-         r == route::generation;
+         r == route::generation || r == route::key;
 }
 
 protocols::dialect route_dialect(route r) noexcept {

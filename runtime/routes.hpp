@@ -23,6 +23,7 @@ enum class route : std::uint8_t {
   models,            ///< GET /v1/models (Anthropic's shape when `anthropic-version` is sent)
   model,             ///< GET /v1/models/{id} (the id may contain '/')
   generation,        ///< GET /v1/generation?id= (one finished request's record)
+  key,               ///< GET /v1/key (the caller's limits, spend and remaining budget)
   health_live,       ///< GET /health/live
   health_ready,      ///< GET /health/ready
   metrics,           ///< GET /metrics

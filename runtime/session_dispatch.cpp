@@ -8,6 +8,7 @@
 #include "protocols/openai_request.hpp"
 #include "protocols/upstream_request.hpp"
 #include "runtime/http_channel.hpp"
+#include "runtime/key_info.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/request_id.hpp"
 #include "runtime/routes.hpp"
@@ -177,6 +178,13 @@ void session::dispatch(request_type& req) {
   if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant,
                      anthropic_client))
     return;
+  if (match.which == route::key) {
+    if (const auto* book = server_->options().budgets)
+      respond(*channel, 200, "application/json", key_info_body(who.value(), *book));
+    else
+      channel->send_error(route_not_found_error(method, target));
+    return;
+  }
   if (match.which == route::generation) {
     answer_generation(channel, req.target(), who->key_id, server_->options().find_usage);
     return;

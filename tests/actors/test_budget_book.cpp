@@ -16,7 +16,9 @@ using std::chrono::seconds;
 
 namespace {
 
-config::wall_time at(std::string_view s) { return *config::parse_rfc3339_utc(s); }
+config::wall_time at(std::string_view s) {
+  return *config::parse_rfc3339_utc(s);
+}
 
 struct fixture {
   std::shared_ptr<manual_wall_clock> wall =
@@ -146,9 +148,8 @@ TEST_CASE("budget: a request must fit its key's budget and its tenant's") {
   CHECK(*v.max_tokens == 40);  // the key's 0.05, not the tenant's 10
   auto refused = book.admit(f.tenant(), key_a, demand(10, 100));
   REQUIRE(refused.error);
-  CHECK_THAT(refused.error->message,
-             Catch::Contains("key `ci`") && Catch::Contains("per week") &&
-                 Catch::Contains("2026-11-30T00:00:00Z"));
+  CHECK_THAT(refused.error->message, Catch::Contains("key `ci`") && Catch::Contains("per week") &&
+                                         Catch::Contains("2026-11-30T00:00:00Z"));
   // The other key of the tenant still has the tenant's budget.
   auto other = book.admit(f.tenant(), key_b, demand(10, 100));
   REQUIRE_FALSE(other.error);
@@ -238,7 +239,8 @@ TEST_CASE("rate limits: rpm admits exactly the limit per one-minute window") {
   CHECK(refused.error->code == protocols::gateway_error::rate_limited);
   CHECK(*refused.reason == limit_reason::rpm);
   CHECK(*refused.error->retry_after_s == 40);
-  CHECK(refused.headers[2] == std::pair<std::string, std::string>{"x-ratelimit-reset-requests", "40s"});
+  CHECK(refused.headers[2] ==
+        std::pair<std::string, std::string>{"x-ratelimit-reset-requests", "40s"});
   CHECK(book.tenant_stats("team")->rejected[1].load() == 1);
   f.mono->advance(seconds(40));
   REQUIRE_FALSE(book.admit(f.tenant(), key_a, demand(1, 1)).error);
@@ -276,7 +278,22 @@ TEST_CASE("rate limits: tpm counts prompt estimates at admission and real tokens
   f.mono->advance(seconds(60));
   auto ok = book.admit(f.tenant(), key_a, demand(200, 10));
   REQUIRE_FALSE(ok.error);
-  CHECK(ok.headers[1] == std::pair<std::string, std::string>{"x-ratelimit-remaining-tokens", "800"});
+  CHECK(ok.headers[1] ==
+        std::pair<std::string, std::string>{"x-ratelimit-remaining-tokens", "800"});
+}
+
+TEST_CASE("rate limits: an overestimated prompt is given back to its own window only") {
+  fixture f;
+  f.tenant().limits.tpm = 1000;
+  auto book = f.book();
+  auto v = book.admit(f.tenant(), key_a, demand(300, 10));
+  v.hold->settle(0, 100);
+  CHECK(book.tenant_account("team")->tokens(f.mono->now())->remaining == 900);
+  auto late = book.admit(f.tenant(), key_a, demand(300, 10));
+  f.mono->advance(seconds(61));
+  REQUIRE_FALSE(book.admit(f.tenant(), key_a, demand(50, 10)).error);
+  late.hold->settle(0, 100);  // its window is gone: the new one keeps what it was charged
+  CHECK(book.tenant_account("team")->tokens(f.mono->now())->remaining == 950);
 }
 
 TEST_CASE("rate limits: a refused request takes nothing from any window or budget") {

@@ -22,8 +22,9 @@ namespace {
 // 1000 USD per million tokens in and out: a token costs 0.001.
 std::string budget_config(const temp_dir& dir, const std::string& base_url,
                           const std::string& tenant_limits, const std::string& key_entry = {}) {
-  std::string y = "server:\n  listen: 127.0.0.1:0\n  io_threads: 2\n  actor_threads: 2\n"
-                  "  drain_timeout_ms: 10000\n";
+  std::string y =
+      "server:\n  listen: 127.0.0.1:0\n  io_threads: 2\n  actor_threads: 2\n"
+      "  drain_timeout_ms: 10000\n";
   y += "storage: sqlite://" + (dir.path() / "switchyard.db").string() + "\n";
   y += "providers:\n  - name: up\n    type: openai-compatible\n    base_url: " + base_url +
        "\n    api_key: sk-upstream-itest\n    max_in_flight: 256\n    max_queue: 256\n";
@@ -88,7 +89,8 @@ TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
       auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key, 60s);
       auto doc = r.json();
       answer a{r.status, r.header("x-request-id"), -1, {}};
-      if (r.status == 200 && json_at(doc, "usage/cost")) a.cost = json_at(doc, "usage/cost")->GetDouble();
+      if (r.status == 200 && json_at(doc, "usage/cost"))
+        a.cost = json_at(doc, "usage/cost")->GetDouble();
       if (r.status != 200) a.code = json_string(doc, "error/code");
       std::lock_guard<std::mutex> g{mutex};
       answers.push_back(a);
@@ -100,8 +102,10 @@ TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
     auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
     auto doc = r.json();
     answer a{r.status, r.header("x-request-id"), -1, {}};
-    if (r.status == 200) a.cost = json_at(doc, "usage/cost")->GetDouble();
-    else a.code = json_string(doc, "error/code");
+    if (r.status == 200)
+      a.cost = json_at(doc, "usage/cost")->GetDouble();
+    else
+      a.code = json_string(doc, "error/code");
     answers.push_back(a);
     if (r.status == 402) break;
   }
@@ -131,7 +135,8 @@ TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
       ++refused;
     }
   }
-  INFO("spent " << spent << " of " << budget << "; " << ok << " answered, " << refused << " refused");
+  INFO("spent " << spent << " of " << budget << "; " << ok << " answered, " << refused
+                << " refused");
   CHECK(spent <= budget * 1.01);
   CHECK(spent >= budget - 0.04);  // the budget was used up, not refused early
   CHECK(ok >= 20);
@@ -141,7 +146,8 @@ TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
 TEST_CASE("budgets: spend survives a restart and the database holds no key") {
   temp_dir dir;
   mock_provider up(dir, "up", mock_options().reply_tokens(16));
-  const auto yaml = budget_config(dir, up.base_url(), "    budget: { usd: 0.1, period: monthly }\n");
+  const auto yaml =
+      budget_config(dir, up.base_url(), "    budget: { usd: 0.1, period: monthly }\n");
   std::size_t answered = 0;
   {
     gateway gw(dir, yaml);
@@ -247,4 +253,57 @@ TEST_CASE("usage cost: the last usage chunk of a stream carries the recorded cos
   REQUIRE(recorded.count(id) == 1);
   CHECK(recorded[id] == cost);
   CHECK(recorded[whole.header("x-request-id")] == whole_cost);
+}
+
+TEST_CASE("key info: GET /v1/key reports limits, spend and what remains for key and tenant") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().reply_tokens(16));
+  constexpr std::string_view mapped = "sk-itest-mapped-0123456789";
+  gateway gw(dir, budget_config(dir, up.base_url(),
+                                "    budget: { usd: 2, period: daily }\n    rpm: 100\n"
+                                "    labels: { team: search }\n",
+                                "      - { key: \"" + std::string{mapped} +
+                                    "\", name: ci, budget: { usd: 0.5, period: weekly, "
+                                    "soft_threshold: 0.01 }, rpm: 10, labels: { env: ci } }\n"));
+  auto r = post_json(gw.port(), "/v1/chat/completions", small_request, mapped);
+  require_chat_completion(r);
+  CHECK(r.header("x-ratelimit-limit-requests") == "10");  // the key's, tighter than the tenant's
+  CHECK(r.header("x-ratelimit-remaining-requests") == "9");
+  const double cost = json_at(r.json(), "usage/cost")->GetDouble();
+  CHECK(cost == Approx(0.019));
+
+  http_response k;
+  // The spend is settled when the request actor ends, moments after the client has its answer.
+  REQUIRE(eventually([&] {
+    k = get(gw.port(), "/v1/key", mapped);
+    auto* spend = json_at(k.json(), "data/key/budget/spend");
+    return k.status == 200 && spend != nullptr && spend->GetDouble() > 0;
+  }));
+  INFO(k.body);
+  CHECK(k.body.find(std::string{mapped}) == std::string::npos);
+  auto doc = k.json();
+  CHECK(json_string(doc, "data/key/name") == "ci");
+  CHECK(json_string(doc, "data/key/labels/env") == "ci");
+  CHECK(json_string(doc, "data/tenant/name") == "itest");
+  CHECK(json_string(doc, "data/tenant/labels/team") == "search");
+  CHECK(json_at(doc, "data/key/budget/spend")->GetDouble() == cost);
+  CHECK(json_at(doc, "data/key/budget/remaining")->GetDouble() == Approx(0.5 - cost));
+  CHECK(json_string(doc, "data/key/budget/period") == "weekly");
+  CHECK(json_at(doc, "data/key/budget/near_cap")->GetBool());
+  CHECK(json_string(doc, "data/key/budget/reset_at").size() == 20);  // YYYY-MM-DDTHH:MM:SSZ
+  CHECK(json_at(doc, "data/tenant/budget/spend")->GetDouble() == cost);
+  CHECK_FALSE(json_at(doc, "data/tenant/budget/near_cap")->GetBool());
+  CHECK(json_at(doc, "data/key/rate_limits/requests/remaining")->GetUint() == 9);
+  CHECK(json_at(doc, "data/tenant/rate_limits/requests/remaining")->GetUint() == 99);
+  CHECK(json_at(doc, "data/key/rate_limits/tokens")->IsNull());
+  // OpenRouter's flat fields describe the budget that binds first: the key's.
+  CHECK(json_at(doc, "data/limit")->GetDouble() == 0.5);
+  CHECK(json_at(doc, "data/usage")->GetDouble() == cost);
+
+  // The plain key of the same tenant has no budget of its own.
+  auto plain = get(gw.port(), "/v1/key", test_key).json();
+  CHECK(json_at(plain, "data/key/budget")->IsNull());
+  CHECK(json_at(plain, "data/key/name")->IsNull());
+  CHECK(json_at(plain, "data/limit")->GetDouble() == 2);
+  require_openai_error(get(gw.port(), "/v1/key"), 401);
 }

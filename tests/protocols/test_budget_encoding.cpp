@@ -45,7 +45,8 @@ std::uint32_t member(const rapidjson::Document& d, const char* name) {
 
 constexpr std::string_view openai_both =
     R"({"model":"gw","messages":[{"role":"user","content":"Hi"}],"max_tokens":500,"max_completion_tokens":400})";
-constexpr std::string_view openai_none = R"({"model":"gw","messages":[{"role":"user","content":"Hi"}]})";
+constexpr std::string_view openai_none =
+    R"({"model":"gw","messages":[{"role":"user","content":"Hi"}]})";
 constexpr std::string_view anthropic_body =
     R"({"model":"gw","max_tokens":300,"messages":[{"role":"user","content":"Hi"}]})";
 
@@ -102,8 +103,9 @@ TEST_CASE("usage cost: added to a whole response's usage, other members kept") {
   const std::string body =
       R"({"id":"x","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7},"z":1})";
   const auto out = with_usage_cost(body, 0.0125);
-  CHECK(out ==
-        R"({"id":"x","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"cost":0.0125},"z":1})");
+  CHECK(
+      out ==
+      R"({"id":"x","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"cost":0.0125},"z":1})");
   CHECK(with_usage_cost(out, 0.5).find("\"cost\":0.5}") != std::string::npos);  // replaced
   CHECK(with_usage_cost(R"({"id":"x","usage":null})", 1) == R"({"id":"x","usage":null})");
   CHECK(with_usage_cost("not json", 1) == "not json");
@@ -118,8 +120,10 @@ TEST_CASE("usage cost: added to the stream event that carries usage only") {
   const auto out = with_stream_usage_cost(sse, 0.25);
   CHECK(out ==
         "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\n\n"
-        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"cost\":0.25}}\n\n"
-        "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":2,\"cost\":0.25}}\n\n"
+        "data: "
+        "{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"cost\":0.25}}\n\n"
+        "event: message_delta\ndata: "
+        "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":2,\"cost\":0.25}}\n\n"
         "data: [DONE]\n\n");
   const std::string plain = "data: {\"a\":1}\n\n";
   CHECK(with_stream_usage_cost(plain, 1) == plain);
