@@ -109,6 +109,13 @@ TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
     answers.push_back(a);
     if (r.status == 402) break;
   }
+  std::size_t refusals = 0;
+  for (const auto& a : answers) refusals += a.status == 402 ? 1 : 0;
+  const auto metrics = get(gw.port(), "/metrics").body;
+  CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"budget\"} " +
+                     std::to_string(refusals) + "\n") != std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_reservations{tenant=\"itest\"} 0\n") !=
+        std::string::npos);
   stop_gateway(gw);
 
   std::map<std::string, usage_row> rows;
@@ -306,4 +313,16 @@ TEST_CASE("key info: GET /v1/key reports limits, spend and what remains for key 
   CHECK(json_at(plain, "data/key/name")->IsNull());
   CHECK(json_at(plain, "data/limit")->GetDouble() == 2);
   require_openai_error(get(gw.port(), "/v1/key"), 401);
+
+  const auto metrics = get(gw.port(), "/metrics").body;
+  INFO(metrics);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_usd{tenant=\"itest\"} 2\n") != std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_spend_usd{tenant=\"itest\"} 0.019") != std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_near_cap{tenant=\"itest\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_reservations{tenant=\"itest\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"rpm\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find(std::string{mapped}.substr(0, 12)) == std::string::npos);
 }
