@@ -66,6 +66,16 @@ void stop_gateway(gateway& gw) {
 
 const std::string small_request = chat_body("chat", false, R"("max_tokens":16)");
 
+// A request's cost is settled when its actor ends, just after the client has the answer: waits
+// until no reservation of the tenant is outstanding.
+void wait_settled(gateway& gw) {
+  REQUIRE(eventually([&] {
+    auto k = get(gw.port(), "/v1/key", test_key);
+    auto* reserved = json_at(k.json(), "data/tenant/budget/reserved");
+    return reserved != nullptr && reserved->GetDouble() == 0;
+  }));
+}
+
 }  // namespace
 
 TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
@@ -99,6 +109,7 @@ TEST_CASE("budgets: 200 concurrent requests never spend more than the budget") {
   for (auto& c : clients) c.join();
   // Then one more, sequentially, until the budget is used up: no request may overshoot it.
   for (int i = 0; i < 100; ++i) {
+    wait_settled(gw);
     auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
     auto doc = r.json();
     answer a{r.status, r.header("x-request-id"), -1, {}};
@@ -159,6 +170,7 @@ TEST_CASE("budgets: spend survives a restart and the database holds no key") {
   {
     gateway gw(dir, yaml);
     for (int i = 0; i < 10; ++i) {
+      wait_settled(gw);
       auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
       if (r.status == 402) break;
       require_chat_completion(r);
