@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/runner/budget_check.hpp"
 #include "bench/runner/load_report.hpp"
 #include "bench/runner/scenario.hpp"
 
@@ -32,6 +33,8 @@ struct load_run {
   std::vector<std::string> leftovers;
   /// Chat requests each mock received during the load (retries and failovers show here).
   std::vector<std::pair<std::string, std::uint64_t>> mock_requests;
+  /// The tenant budget after the load (scenarios that give the tenant one; Switchyard only).
+  std::optional<budget_outcome> budget;
 
   /// A valid result: the generator wrote a report it calls valid.
   bool is_result() const { return report && report->valid && failure.empty(); }
