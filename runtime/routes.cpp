@@ -140,11 +140,14 @@ protocols::error_info method_not_allowed_error(std::string_view method, std::str
 namespace {
 
 std::vector<const config::model_config*> visible_models(const config::snapshot& config,
-                                                        const config::tenant_config& tenant) {
+                                                        const config::tenant_config& tenant,
+                                                        const config::key_config* key) {
   std::vector<const config::model_config*> out;
   const auto& allowed = tenant.allowed_models;
   for (const auto& model : config.models) {
-    if (allowed.empty() || std::find(allowed.begin(), allowed.end(), model.name) != allowed.end())
+    if ((allowed.empty() ||
+         std::find(allowed.begin(), allowed.end(), model.name) != allowed.end()) &&
+        key_may_use(key, model.name))
       out.push_back(&model);
   }
   return out;
@@ -186,7 +189,14 @@ void write_model(rapidjson::Writer<rapidjson::StringBuffer>& w, const config::mo
 
 }  // namespace
 
-std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant) {
+bool key_may_use(const config::key_config* key, const std::string& model) {
+  if (key == nullptr || key->allowed_models.empty()) return true;
+  const auto& allowed = key->allowed_models;
+  return std::find(allowed.begin(), allowed.end(), model) != allowed.end();
+}
+
+std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant,
+                             const config::key_config* key) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
   w.StartObject();
@@ -194,7 +204,7 @@ std::string models_list_body(const config::snapshot& config, const config::tenan
   w.String("list");
   w.Key("data");
   w.StartArray();
-  for (const auto* model : visible_models(config, tenant)) write_model(w, *model, false);
+  for (const auto* model : visible_models(config, tenant, key)) write_model(w, *model, false);
   w.EndArray();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
@@ -208,10 +218,11 @@ std::string model_body(const config::model_config& model, bool anthropic) {
 }
 
 std::string anthropic_models_list_body(const config::snapshot& config,
-                                       const config::tenant_config& tenant) {
+                                       const config::tenant_config& tenant,
+                                       const config::key_config* key) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-  const auto models = visible_models(config, tenant);
+  const auto models = visible_models(config, tenant, key);
   w.StartObject();
   w.Key("data");
   w.StartArray();

@@ -48,17 +48,17 @@ protocols::result<protocols::inbound_request, protocols::error_info> decode_api_
 bool answer_locally(http_channel& channel, route which,
                     const http::request<http::string_body>& req,
                     const config::snapshot& config, const config::tenant_config& tenant,
-                    bool anthropic_client) {
+                    const config::key_config* key, bool anthropic_client) {
   switch (which) {
     case route::models:
       respond(channel, 200, "application/json",
-              anthropic_client ? anthropic_models_list_body(config, tenant)
-                               : models_list_body(config, tenant));
+              anthropic_client ? anthropic_models_list_body(config, tenant, key)
+                               : models_list_body(config, tenant, key));
       return true;
     case route::model: {
       const std::string id = model_id_of(req.target());
-      // A model the tenant may not use is as unknown to it as one that does not exist.
-      if (actors::model_access_error(config, id, &tenant)) {
+      // A model the tenant (or the key) may not use is as unknown to it as one that does not exist.
+      if (actors::model_access_error(config, id, &tenant) || !key_may_use(key, id)) {
         channel.send_error(protocols::make_error(protocols::gateway_error::model_not_found,
                                                  "The model `" + id +
                                                      "` does not exist or you do not have access "
@@ -175,7 +175,7 @@ void session::dispatch(request_type& req) {
     channel->send_error(who.error());
     return;
   }
-  if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant,
+  if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant, who->key,
                      anthropic_client))
     return;
   if (match.which == route::key) {

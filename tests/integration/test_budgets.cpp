@@ -187,6 +187,19 @@ TEST_CASE("budgets: spend survives a restart and the database holds no key") {
     require_openai_error(r, 402, "insufficient_quota");
     CHECK(json_string(r.json(), "error/message").find("tenant `itest`") != std::string::npos);
     CHECK(r.body.find(std::string{test_key}) == std::string::npos);
+    // The same refusal in Anthropic's shape on /v1/messages.
+    auto m = http_request(
+        gw.port(), "POST", "/v1/messages",
+        R"({"model":"chat","max_tokens":16,"messages":[{"role":"user","content":"Hi"}]})",
+        {{"x-api-key", std::string{test_key}},
+         {"anthropic-version", "2023-06-01"},
+         {"content-type", "application/json"}});
+    INFO(m.body);
+    CHECK(m.status == 402);
+    CHECK(json_string(m.json(), "type") == "error");
+    CHECK(json_string(m.json(), "error/type") == "billing_error");
+    CHECK(json_string(m.json(), "error/message").find("budget of tenant `itest`") !=
+          std::string::npos);
     stop_gateway(gw);
   }
   double spent = 0;
@@ -337,4 +350,36 @@ TEST_CASE("key info: GET /v1/key reports limits, spend and what remains for key 
   CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"rpm\"} 0\n") !=
         std::string::npos);
   CHECK(metrics.find(std::string{mapped}.substr(0, 12)) == std::string::npos);
+}
+
+TEST_CASE("keys: a key's allowed_models narrows its tenant's, and an expired key is refused") {
+  temp_dir dir;
+  mock_provider up(dir, "up");
+  constexpr std::string_view narrow = "sk-itest-narrow-0123456789";
+  constexpr std::string_view expired = "sk-itest-expired-012345678";
+  auto yaml = budget_config(dir, up.base_url(), "",
+                            "      - { key: \"" + std::string{narrow} +
+                                "\", allowed_models: [ chat ] }\n      - { key: \"" +
+                                std::string{expired} + "\", expires_at: 2020-01-01T00:00:00Z }\n");
+  const std::string other_model =
+      "  - name: other\n    targets:\n      - { provider: up, model: m }\n";
+  yaml.insert(yaml.find("tenants:\n"), other_model);
+  gateway gw(dir, yaml);
+
+  require_chat_completion(post_json(gw.port(), "/v1/chat/completions", small_request, narrow));
+  require_openai_error(post_json(gw.port(), "/v1/chat/completions", chat_body("other"), narrow),
+                       404, "model_not_found");
+  require_chat_completion(
+      post_json(gw.port(), "/v1/chat/completions", chat_body("other"), test_key));
+  auto listed = get(gw.port(), "/v1/models", narrow);
+  REQUIRE(listed.status == 200);
+  CHECK(listed.body.find("\"chat\"") != std::string::npos);
+  CHECK(listed.body.find("\"other\"") == std::string::npos);
+  CHECK(get(gw.port(), "/v1/models/other", narrow).status == 404);
+  CHECK(get(gw.port(), "/v1/models/other", test_key).status == 200);
+
+  auto r = post_json(gw.port(), "/v1/chat/completions", small_request, expired);
+  require_openai_error(r, 401);
+  CHECK(json_string(r.json(), "error/message").find("expired at 2020-01-01T00:00:00Z") !=
+        std::string::npos);
 }
