@@ -383,3 +383,24 @@ TEST_CASE("keys: a key's allowed_models narrows its tenant's, and an expired key
   CHECK(json_string(r.json(), "error/message").find("expired at 2020-01-01T00:00:00Z") !=
         std::string::npos);
 }
+
+TEST_CASE("rate limits: tpm refuses a request whose prompt would pass the window's tokens") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().reply_tokens(16));
+  gateway gw(dir, budget_config(dir, up.base_url(), "    tpm: 50\n"));
+  // Each request is estimated at 21 prompt tokens (84 bytes) and really uses 3 + 16: two fit in
+  // 50 whether or not the first has settled yet, a third does not.
+  for (int i = 0; i < 2; ++i) {
+    auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+    require_chat_completion(r);
+    CHECK(r.header("x-ratelimit-limit-tokens") == "50");
+    CHECK_FALSE(r.has_header("x-ratelimit-limit-requests"));
+  }
+  auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+  require_openai_error(r, 429, "rate_limit_exceeded");
+  CHECK(json_string(r.json(), "error/message").find("50 tokens per minute") != std::string::npos);
+  CHECK(r.has_header("retry-after"));
+  const auto metrics = get(gw.port(), "/metrics").body;
+  CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"tpm\"} 1\n") !=
+        std::string::npos);
+}
