@@ -381,8 +381,9 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
       out_tokens = static_cast<std::uint32_t>(std::min<double>(fit, wanted));
     }
     reserve = prompt_cost + out_tokens * demand.output_usd_per_token;
-    // Under a budget the upstream must never produce more than was reserved.
-    if (!demand.max_tokens || out_tokens < *demand.max_tokens) v.max_tokens = out_tokens;
+    // Under a budget the upstream must never produce more (paid) output than was reserved.
+    if (demand.output_usd_per_token > 0 && (!demand.max_tokens || out_tokens < *demand.max_tokens))
+      v.max_tokens = out_tokens;
   }
 
   for (auto* a : accounts) {

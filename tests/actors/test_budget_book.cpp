@@ -97,6 +97,18 @@ TEST_CASE("budget: without max_tokens the default output reserve is sent upstrea
   CHECK(v.hold->reserved_usd() == Approx(0.001 * (10 + default_output_reserve)));
 }
 
+TEST_CASE("budget: free output is never capped") {
+  fixture f;
+  f.tenant().limits.budget = usd(1.0);
+  auto book = f.book();
+  auto d = demand(100, std::nullopt);
+  d.output_usd_per_token = 0;
+  auto v = book.admit(f.tenant(), key_a, d);
+  REQUIRE_FALSE(v.error);
+  CHECK_FALSE(v.max_tokens);
+  CHECK(v.hold->reserved_usd() == Approx(0.1));
+}
+
 TEST_CASE("budget: without any budget nothing is reserved and nothing is capped") {
   fixture f;
   auto book = f.book();
