@@ -1,18 +1,17 @@
-// Cost arithmetic, kept in one place so billing and reporting can never disagree.
+// Cost arithmetic, kept in one place so billing and reporting can never disagree: the records'
+// cost and the responses' `usage.cost` both come from protocols::cost_usd.
 #include "actors/cost.hpp"
 
-#include <algorithm>
+#include "protocols/usage_cost.hpp"
 
 namespace switchyard::actors {
 
+protocols::token_prices prices_of(const config::target_config& target) noexcept {
+  return {target.input_usd_per_mtok, target.output_usd_per_mtok, target.cached_input_usd_per_mtok};
+}
+
 double cost_usd(const config::target_config& target, const protocols::usage& u) noexcept {
-  const double cached = std::min(u.cached_tokens, u.prompt_tokens);
-  const double fresh = static_cast<double>(u.prompt_tokens) - cached;
-  const double cached_price =
-      target.cached_input_usd_per_mtok > 0 ? target.cached_input_usd_per_mtok : target.input_usd_per_mtok;
-  return (fresh * target.input_usd_per_mtok + cached * cached_price +
-          static_cast<double>(u.completion_tokens) * target.output_usd_per_mtok) /
-         1e6;
+  return protocols::cost_usd(prices_of(target), u);
 }
 
 }  // namespace switchyard::actors

@@ -3,6 +3,8 @@
 // supervisor mailbox would serialize every request of the node (see docs/architecture.md).
 #include "actors/gateway.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 
 #include "actors/admission.hpp"
@@ -13,6 +15,54 @@
 
 namespace switchyard::actors {
 
+namespace {
+
+// The worst case a request may cost: its prompt estimate and output cap at the highest prices
+// among the targets its plan may try.
+spend_demand demand_of(const request_context& ctx, const plan& p) {
+  spend_demand d;
+  d.prompt_tokens = prompt_estimate(ctx.body_bytes, ctx.request.prompt_tokens_estimate);
+  if (ctx.request.kind == protocols::api_kind::chat_completions) {
+    d.max_tokens = ctx.request.max_tokens;
+  } else {
+    d.max_tokens = 0;  // embeddings produce no output tokens
+  }
+  for (const auto* t : p.targets) {
+    d.input_usd_per_token = std::max(d.input_usd_per_token, t->target->input_usd_per_mtok / 1e6);
+    d.output_usd_per_token =
+        std::max(d.output_usd_per_token, t->target->output_usd_per_mtok / 1e6);
+  }
+  return d;
+}
+
+// A key's own `allowed_models` narrows its tenant's: a model outside it is as unknown to the key
+// as one the tenant may not use.
+std::optional<protocols::error_info> key_model_error(const request_context& ctx) {
+  if (ctx.key == nullptr || ctx.key->allowed_models.empty()) return std::nullopt;
+  const auto& allowed = ctx.key->allowed_models;
+  if (std::find(allowed.begin(), allowed.end(), ctx.request.model) != allowed.end())
+    return std::nullopt;
+  return protocols::make_error(protocols::gateway_error::model_not_found,
+                               "The model `" + ctx.request.model +
+                                   "` does not exist or you do not have access to it. GET "
+                                   "/v1/models lists yours.",
+                               "model");
+}
+
+// Reads back the spend of every budget's current period, so a restart does not start from zero.
+std::string seed_spend(budget_book& book, usage_store& store) {
+  for (const auto& s : book.seed_requests()) {
+    std::string error;
+    auto spent = store.spend_since(s.tenant, s.key_id, s.since, error);
+    if (!spent) return error.empty() ? "the usage store cannot sum spend" : error;
+    auto account = s.key_id.empty() ? book.tenant_account(s.tenant) : book.key_account(s.key_id);
+    if (account) account->seed_spend(*spent);
+  }
+  return {};
+}
+
+}  // namespace
+
 gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p)
     : system_(system),
       config_(std::move(config)),
@@ -21,6 +71,10 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
       routes_(std::make_shared<routing_slot>()),
       usage_stats_(std::make_shared<usage_writer_stats>()) {
   if (!ports_.time) ports_.time = std::make_shared<steady_clock>();
+  if (!ports_.wall) ports_.wall = std::make_shared<system_wall_clock>();
+  budgets_ = std::make_shared<budget_book>(*config_, ports_.wall, ports_.time);
+  // Before the usage writer exists, so the store has a single user (its port contract).
+  if (ports_.usage) seed_error_ = seed_spend(*budgets_, *ports_.usage);
   if (ports_.usage) usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_);
   for (const auto& prov : config_->providers) {
     auto s = std::make_shared<provider_stats>();
@@ -52,6 +106,19 @@ void gateway::submit(request_context ctx) {
   slot_ptr first_slot;
   attempt_spec first_spec;
   auto p = make_plan(*routes, ctx.request.model, ctx.tenant);  // the actor uses it too
+  std::shared_ptr<budget_hold> hold;
+  if (!p.error) p.error = key_model_error(ctx);
+  if (!p.error && ctx.tenant != nullptr) {
+    // Before any attempt starts: the reservation decides what may be sent (its output cap).
+    auto verdict = budgets_->admit(*ctx.tenant, ctx.key_id, demand_of(ctx, p));
+    if (!verdict.headers.empty()) sink->set_response_headers(std::move(verdict.headers));
+    if (verdict.error) {
+      p.error = std::move(verdict.error);  // the actor answers it, and records it
+    } else {
+      ctx.output_cap = verdict.max_tokens;
+      hold = std::move(verdict.hold);
+    }
+  }
   if (!p.error) {
     // A target that cannot take the request as sent is left to the actor, which explains it.
     auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});
@@ -63,7 +130,7 @@ void gateway::submit(request_context ctx) {
   }
 
   request_args args{std::move(ctx), std::move(routes), std::move(p),
-                    ports_,         first != nullptr,  usage_writer_};
+                    ports_,         first != nullptr,  usage_writer_, std::move(hold)};
   // With the first attempt started here, the `adopt` message below is what schedules the actor:
   // spawned lazily, it wakes an actor thread once instead of twice.
   auto actor = first != nullptr ? system_.spawn<caf::lazy_init>(request_actor, std::move(args))

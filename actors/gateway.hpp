@@ -13,6 +13,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/budget_book.hpp"
 #include "actors/ports/clock.hpp"
 #include "actors/ports/request_observer.hpp"
 #include "actors/ports/response_sink.hpp"
@@ -29,11 +30,15 @@ namespace switchyard::actors {
 struct request_context {
   std::string request_id;
   const config::tenant_config* tenant = nullptr;  ///< lives in `config`
+  const config::key_config* key = nullptr;        ///< the key used; lives in `config`; may be null
   std::string key_prefix;
   std::string key_id;  ///< see runtime::principal::key_id
   protocols::inbound_request request;
   std::shared_ptr<response_sink> sink;
   std::chrono::steady_clock::time_point received;
+  std::size_t body_bytes = 0;  ///< the request body's size, for the budget's prompt estimate
+  /// Set by the gateway: the output cap a budget imposes on every attempt (see budget_book).
+  std::optional<std::uint32_t> output_cap;
 };
 
 /// Counters of the request-actor population.
@@ -54,6 +59,7 @@ class gateway {
     std::shared_ptr<request_observer> observer;  ///< may be null
     std::shared_ptr<const clock> time;           ///< null = steady clock
     std::shared_ptr<usage_store> usage;          ///< null = usage records are not stored
+    std::shared_ptr<const wall_clock> wall;      ///< null = system clock (budget periods)
   };
 
   gateway(caf::actor_system& system, config::snapshot_ptr config, ports p);
@@ -80,6 +86,13 @@ class gateway {
   void find_usage(std::string request_id, std::string key_id,
                   std::function<void(std::optional<request_record>)> done);
 
+  /// Budgets and rate limits of every tenant and key.
+  const budget_book& budgets() const noexcept { return *budgets_; }
+
+  /// Why the current period's spend could not be read back from the usage store at start (the
+  /// gateway must not serve then: budgets would start from zero); empty when it was.
+  const std::string& budget_seed_error() const noexcept { return seed_error_; }
+
   /// The usage writer's figures (all zero without a usage store).
   const usage_writer_stats& usage_stats() const noexcept { return *usage_stats_; }
 
@@ -100,6 +113,8 @@ class gateway {
   std::shared_ptr<std::atomic<std::shared_ptr<const routing_table>>> routes_;
   caf::actor provider_supervisor_;
   std::shared_ptr<usage_writer_stats> usage_stats_;
+  std::shared_ptr<budget_book> budgets_;
+  std::string seed_error_;
   caf::actor usage_writer_;  ///< null without a usage store
 };
 

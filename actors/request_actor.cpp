@@ -35,6 +35,11 @@ void finish(self_ptr self) {
   rec.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       st.args.ports.time->now() - st.args.ctx.received);
   if (st.committed != nullptr) rec.cost_usd = cost_usd(*st.committed->target, rec.usage);
+  if (st.args.hold) {
+    st.args.hold->settle(rec.cost_usd, std::uint64_t{rec.usage.prompt_tokens} +
+                                           rec.usage.completion_tokens);
+    st.args.hold.reset();
+  }
   rec.finished_at = std::chrono::system_clock::now();
   if (st.args.ports.observer) st.args.ports.observer->on_request_done(rec);
   if (st.args.usage_writer) self->send(st.args.usage_writer, std::move(rec));
@@ -234,8 +239,13 @@ protocols::result<attempt_spec, protocols::error_info> make_attempt_spec(
     std::uint32_t id, caf::actor listener) {
   const auto& req = ctx.request;
   const auto upstream = config::dialect_of(target.provider->type);
-  auto encoded = protocols::encode_upstream_request(
-      req, {upstream, target.target->model, target.model->drop_unsupported});
+  protocols::upstream_target to;
+  to.upstream = upstream;
+  to.model = target.target->model;
+  to.drop_unsupported = target.model->drop_unsupported;
+  to.max_tokens = ctx.output_cap;
+  to.legacy_max_tokens = target.provider->type != config::provider_type::openai;
+  auto encoded = protocols::encode_upstream_request(req, to);
   if (!encoded.ok()) return std::move(encoded).error();
   attempt_spec spec;
   spec.attempt_id = id;
@@ -245,6 +255,7 @@ protocols::result<attempt_spec, protocols::error_info> make_attempt_spec(
   spec.client_dialect = req.client;
   spec.upstream_dialect = upstream;
   spec.upstream_model = target.target->model;
+  spec.target = target.target;
   spec.path = std::move(encoded.value().path);
   spec.body = std::move(encoded.value().body);
   spec.dropped = std::move(encoded.value().dropped);

@@ -32,6 +32,9 @@ struct request_args {
   bool first_attempt_started = false;
   /// Receives the request's record when it ends; null when usage is not stored.
   caf::actor usage_writer;
+  /// The request's budget reservation (null when it needs none): settled with the real cost when
+  /// the request ends, released if the actor dies first.
+  std::shared_ptr<budget_hold> hold;
 };
 
 struct request_state {

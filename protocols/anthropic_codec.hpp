@@ -59,9 +59,11 @@ result<encoded_body, error_info> encode_anthropic_request(
     const anthropic_encode_options& opts = {});
 
 /// Anthropic-to-Anthropic passthrough: `req.original` written back with only `model` replaced
-/// (every other member kept as sent, in order). Empty when `req` has no original document.
+/// (every other member kept as sent, in order), and `max_tokens` lowered to `max_tokens_cap`
+/// when above it (a budget's output cap). Empty when `req` has no original document.
 std::string encode_anthropic_passthrough(const canonical_request& req,
-                                         std::string_view upstream_model);
+                                         std::string_view upstream_model,
+                                         std::optional<std::uint32_t> max_tokens_cap = std::nullopt);
 
 /// Decodes an upstream Messages response (`{"type":"message",…}`). Errors are 502s naming the
 /// field. Usage is normalized: prompt = input + cache creation + cache read tokens, cached =

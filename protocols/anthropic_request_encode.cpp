@@ -469,7 +469,8 @@ result<encoded_body, error_info> encode_anthropic_request(const canonical_reques
 }
 
 std::string encode_anthropic_passthrough(const canonical_request& req,
-                                         std::string_view upstream_model) {
+                                         std::string_view upstream_model,
+                                         std::optional<std::uint32_t> max_tokens_cap) {
   if (!req.original || !req.original->IsObject()) return {};
   rapidjson::StringBuffer buf(nullptr, 2048);
   json_writer w(buf);
@@ -478,6 +479,8 @@ std::string encode_anthropic_passthrough(const canonical_request& req,
     w.Key(m.name.GetString(), m.name.GetStringLength());
     if (detail::view(m.name) == "model") {
       write_string(w, upstream_model);
+    } else if (max_tokens_cap && detail::view(m.name) == "max_tokens" && m.value.IsUint()) {
+      w.Uint(std::min(m.value.GetUint(), *max_tokens_cap));
     } else {
       m.value.Accept(w);
     }

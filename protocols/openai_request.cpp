@@ -234,14 +234,19 @@ void write_stream_options(detail::json_writer& w, const Value* client_options) {
 }
 
 void write_upstream(detail::json_writer& w, const Value& root, std::string_view model,
-                    bool stream) {
+                    bool stream, std::optional<std::uint32_t> cap, bool legacy_max_tokens) {
   bool saw_stream_options = false;
+  bool saw_limit = false;
   w.StartObject();
   for (const auto& m : root.GetObject()) {
     const std::string_view name = view_of(m.name);
     w.Key(m.name.GetString(), m.name.GetStringLength());
     if (name == "model") {
       detail::write_string(w, model);
+    } else if (cap && (name == "max_tokens" || name == "max_completion_tokens") &&
+               m.value.IsUint()) {
+      saw_limit = true;
+      w.Uint(std::min(m.value.GetUint(), *cap));
     } else if (stream && name == "stream_options") {
       saw_stream_options = true;
       write_stream_options(w, &m.value);
@@ -252,6 +257,10 @@ void write_upstream(detail::json_writer& w, const Value& root, std::string_view 
   if (stream && !saw_stream_options) {
     w.Key("stream_options");
     write_stream_options(w, nullptr);
+  }
+  if (cap && !saw_limit) {
+    w.Key(legacy_max_tokens ? "max_tokens" : "max_completion_tokens");
+    w.Uint(*cap);
   }
   w.EndObject();
 }
@@ -283,11 +292,15 @@ result<inbound_request, error_info> decode_openai_request(api_kind kind, std::st
   return req;
 }
 
-std::string encode_openai_upstream(const inbound_request& req, std::string_view upstream_model) {
+std::string encode_openai_upstream(const inbound_request& req, std::string_view upstream_model,
+                                   std::optional<std::uint32_t> max_tokens,
+                                   bool legacy_max_tokens) {
   if (!req.json || !req.json->IsObject()) return {};
   rapidjson::StringBuffer buf(nullptr, 1024);
   detail::json_writer w(buf);
-  write_upstream(w, *req.json, upstream_model, req.stream);
+  // Embeddings produce no output tokens: nothing to cap.
+  if (req.kind == api_kind::embeddings) max_tokens.reset();
+  write_upstream(w, *req.json, upstream_model, req.stream, max_tokens, legacy_max_tokens);
   return detail::to_string(buf);
 }
 

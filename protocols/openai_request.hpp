@@ -65,6 +65,12 @@ embedding_encoding requested_embedding_encoding(const inbound_request& req) noex
 /// Serializes `req.json` for an OpenAI-dialect upstream: `model` becomes `upstream_model`; for a
 /// stream, `stream_options.include_usage` is set to true (other `stream_options` keys kept) so
 /// the gateway always learns the usage. Every other field is kept as sent, in order.
-std::string encode_openai_upstream(const inbound_request& req, std::string_view upstream_model);
+///
+/// `max_tokens` (a budget's output cap): `max_tokens` and `max_completion_tokens` above it are
+/// lowered to it; a request with neither gets it as `max_completion_tokens`, or as `max_tokens`
+/// when `legacy_max_tokens` (older OpenAI-compatible servers).
+std::string encode_openai_upstream(const inbound_request& req, std::string_view upstream_model,
+                                   std::optional<std::uint32_t> max_tokens = std::nullopt,
+                                   bool legacy_max_tokens = false);
 
 }  // namespace switchyard::protocols

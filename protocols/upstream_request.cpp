@@ -1,6 +1,7 @@
 // Encoding one attempt's upstream request (see upstream_request.hpp).
 #include "protocols/upstream_request.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "protocols/anthropic_codec.hpp"
@@ -40,15 +41,27 @@ result<upstream_request, error_info> encode_upstream_request(const inbound_reque
 
   if (req.client == target.upstream) {
     if (req.client == dialect::openai)
-      return upstream_request{"/chat/completions", encode_openai_upstream(req, target.model), {}};
-    if (req.client == dialect::anthropic && req.canonical)
-      return upstream_request{"/messages", encode_anthropic_passthrough(*req.canonical, target.model),
+      return upstream_request{"/chat/completions",
+                              encode_openai_upstream(req, target.model, target.max_tokens,
+                                                     target.legacy_max_tokens),
                               {}};
+    if (req.client == dialect::anthropic && req.canonical)
+      return upstream_request{
+          "/messages", encode_anthropic_passthrough(*req.canonical, target.model, target.max_tokens),
+          {}};
   }
 
   auto canonical = canonical_of(req);
   if (!canonical.ok()) return std::move(canonical).error();
-  const canonical_request& c = canonical.value();
+  canonical_request& c = canonical.value();
+  if (target.max_tokens) {
+    c.max_tokens = std::min(c.max_tokens.value_or(*target.max_tokens), *target.max_tokens);
+    // A client that sent both OpenAI limits keeps the legacy one as a verbatim extra: it must
+    // not carry the uncapped value past the cap.
+    std::erase_if(c.extras, [](const extra_member& e) {
+      return e.within.empty() && e.key == "max_tokens";
+    });
+  }
   switch (target.upstream) {
     case dialect::openai: {
       openai_encode_options opts;

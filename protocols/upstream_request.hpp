@@ -2,6 +2,8 @@
 // encoded for the target's dialect, with the path under the provider's base URL.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,12 @@ struct upstream_target {
   dialect upstream = dialect::openai;
   std::string_view model;         ///< the target's model name
   bool drop_unsupported = false;  ///< the model's `drop_unsupported`
+  /// A budget's output cap: the encoded request asks for at most this many output tokens (the
+  /// client's own limit lowered to it, or added), in every dialect.
+  std::optional<std::uint32_t> max_tokens;
+  /// Same-dialect OpenAI requests: a cap the client did not ask for is added as `max_tokens`
+  /// (servers that know only that name) instead of `max_completion_tokens`.
+  bool legacy_max_tokens = false;
 };
 
 /// Encodes `req` for `target`. Same dialect: passthrough (only `model` and, for an OpenAI stream,

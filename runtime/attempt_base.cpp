@@ -9,7 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <caf/send.hpp>
 
+#include "actors/cost.hpp"
 #include "protocols/client_response.hpp"
+#include "protocols/usage_cost.hpp"
 #include "protocols/error.hpp"
 
 namespace switchyard::runtime {
@@ -164,7 +166,16 @@ void attempt_base::end_stream() {
   channel_->end_stream();
 }
 
+std::string attempt_base::with_cost(std::string body) const {
+  if (spec_.target == nullptr) return body;
+  return protocols::with_usage_cost(std::move(body), actors::cost_usd(*spec_.target, usage_));
+}
+
 attempt_base::write_result attempt_base::write_stream(std::string bytes) {
+  // The event that carries the usage carries its cost too (usage_ is current when it is written).
+  if (spec_.target != nullptr)
+    bytes = protocols::with_stream_usage_cost(std::move(bytes),
+                                              actors::cost_usd(*spec_.target, usage_));
   std::weak_ptr<attempt_base> weak = weak_from_this();
   auto strand = strand_;
   const bool more = channel_->write_stream(std::move(bytes), [weak, strand] {

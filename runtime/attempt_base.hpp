@@ -63,8 +63,12 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   /// Ends the committed stream normally.
   void end_stream();
 
-  /// Queues stream bytes. `paused`: wait for `on_resume`; `gone`: the client left and the
-  /// attempt has already failed as `cancelled`.
+  /// A whole 2xx body with `usage.cost` (from `usage_` at the target's prices) in its usage.
+  std::string with_cost(std::string body) const;
+
+  /// Queues stream bytes; an event carrying usage gets `usage.cost` (from `usage_`). `paused`:
+  /// wait for `on_resume`; `gone`: the client left and the attempt has already failed as
+  /// `cancelled`.
   write_result write_stream(std::string bytes);
 
   /// Arms the phase timer (connect, first byte, idle…): one phase at a time, re-arming replaces

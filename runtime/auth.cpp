@@ -5,7 +5,10 @@
 
 #include <cctype>
 
+#include "config/budget_period.hpp"
 #include "config/key_hash.hpp"
+
+#include "config/budget_period.hpp"
 
 namespace switchyard::runtime {
 
@@ -62,7 +65,7 @@ key_table::key_table(config::snapshot_ptr config) : config_(std::move(config)) {
   for (const auto& tenant : config_->tenants) {
     for (const auto& key : tenant.keys) {
       // The loader rejects duplicate keys; should one slip through, the first tenant keeps it.
-      by_digest_.try_emplace(key.hash, entry{&tenant, key.hash, key.prefix});
+      by_digest_.try_emplace(key.hash, entry{&tenant, key.hash, key.prefix, &key});
     }
   }
 }
@@ -74,7 +77,13 @@ protocols::result<principal, protocols::error_info> key_table::authenticate(
   auto it = by_digest_.find(digest);
   if (it == by_digest_.end() || !config::constant_time_equal(digest, it->second.digest))
     return unknown_key_error();
-  return principal{it->second.tenant, it->second.prefix, it->second.digest.substr(0, 16)};
+  const auto* k = it->second.key;
+  if (k->expires_at && std::chrono::system_clock::now() >= *k->expires_at)
+    return protocols::make_error(protocols::gateway_error::unauthorized,
+                                 "This API key expired at " +
+                                     config::format_rfc3339_utc(*k->expires_at) +
+                                     ". Ask your gateway administrator for a new one.");
+  return principal{it->second.tenant, it->second.prefix, it->second.digest.substr(0, 16), k};
 }
 
 protocols::result<principal, protocols::error_info> key_table::authenticate(

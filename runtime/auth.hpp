@@ -18,6 +18,7 @@ struct principal {
   std::string key_prefix;                         ///< the key's visible prefix, safe to log
   /// Identifies the key without revealing it: the first 16 hex digits of its SHA-256 digest.
   std::string key_id;
+  const config::key_config* key = nullptr;  ///< the key's settings; lives in the snapshot
 };
 
 /// The key a client presented: `Authorization: Bearer <key>` (scheme case-insensitive), else
@@ -31,7 +32,8 @@ class key_table {
   explicit key_table(config::snapshot_ptr config);
 
   /// The tenant that owns `key`, or an `unauthorized` error: a message saying how to pass a key
-  /// when `key` is empty, "Incorrect API key provided…" when it is unknown (never echoing it).
+  /// when `key` is empty, "Incorrect API key provided…" when it is unknown (never echoing it),
+  /// "This API key expired…" once its `expires_at` has passed.
   protocols::result<principal, protocols::error_info> authenticate(std::string_view key) const;
 
   /// Convenience: `authenticate(presented_key(authorization, x_api_key))`.
@@ -46,6 +48,7 @@ class key_table {
     const config::tenant_config* tenant;
     std::string digest;
     std::string prefix;
+    const config::key_config* key;
   };
   config::snapshot_ptr config_;
   std::unordered_map<std::string, entry> by_digest_;

@@ -92,6 +92,10 @@ void http_channel::send_error(const protocols::error_info& error, std::vector<he
   });
 }
 
+void http_channel::set_response_headers(std::vector<std::pair<std::string, std::string>> headers) {
+  response_headers_ = std::move(headers);
+}
+
 void http_channel::set_listener(const caf::actor& listener) {
   bool gone;
   {
@@ -149,6 +153,7 @@ void http_channel::send_full(unsigned status, std::string_view content_type, std
   res.set("x-request-id", request_id_);
   if (dialect_ == protocols::dialect::anthropic) res.set("request-id", request_id_);  // its SDKs' name
   set_extras(res, extra);
+  for (const auto& [name, value] : response_headers_) res.set(name, value);
   res.keep_alive(keep_alive_);
   res.body() = std::move(body);
   res.prepare_payload();
@@ -182,6 +187,7 @@ void http_channel::begin_stream(std::vector<header_field> extra) {
   res.set("x-request-id", request_id_);
   if (dialect_ == protocols::dialect::anthropic) res.set("request-id", request_id_);  // its SDKs' name
   set_extras(res, extra);
+  for (const auto& [name, value] : response_headers_) res.set(name, value);
   res.keep_alive(keep_alive_);
   if (chunked_) res.chunked(true);
   owner_->owner().stats().count_response(200);

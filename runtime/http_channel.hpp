@@ -44,6 +44,7 @@ class http_channel final : public client_channel,
   // -- response_sink (thread-safe) --
   bool try_commit(std::uint32_t attempt_id) override;
   void send_error(const protocols::error_info& error) override;
+  void set_response_headers(std::vector<std::pair<std::string, std::string>> headers) override;
   void set_listener(const caf::actor& listener) override;
 
   // -- client_channel (on the strand, by the committed attempt) --
@@ -116,6 +117,8 @@ class http_channel final : public client_channel,
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   std::function<void()> resume_;
+  // Set before the request is handed on (see `set_response_headers`); read on the strand after.
+  std::vector<std::pair<std::string, std::string>> response_headers_;
 };
 
 }  // namespace switchyard::runtime

@@ -267,8 +267,8 @@ void http_exchange::complete_whole(unsigned status) {
                     "the upstream's response cannot be read: " + answer.error().message, status);
       return;
     }
-    body = std::move(answer.value().body);
     usage_ = answer.value().tokens;
+    body = with_cost(std::move(answer.value().body));
     response_dropped_ = std::move(answer.value().dropped);
   } else if (translated) {
     body = protocols::client_error_passthrough(spec_.client_dialect, spec_.upstream_dialect,

@@ -11,6 +11,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "actors/gateway.hpp"
+#include "runtime/budget_metrics.hpp"
 #include "runtime/ingress_stats.hpp"
 
 #ifndef SWITCHYARD_VERSION
@@ -252,6 +253,7 @@ std::string metrics::scrape() const {
     single("switchyard_usage_records_dropped_total",
            "Usage records lost because the spool was full", MetricType::Counter,
            static_cast<double>(usage.dropped_total.load(std::memory_order_relaxed)));
+    add_budget_families(*gw, families);
   }
 
   if (const auto* in = ingress_.load(std::memory_order_acquire)) {

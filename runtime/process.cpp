@@ -150,14 +150,21 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     return 1;
   }
   auto gateway = std::make_unique<actors::gateway>(
-      system, config, actors::gateway::ports{transport, exporter, nullptr, usage.value()});
+      system, config,
+      actors::gateway::ports{transport, exporter, nullptr, usage.value(), nullptr});
   auto* gw = gateway.get();
+  if (!gateway->budget_seed_error().empty()) {
+    // Serving with budgets restarted from zero would let them be overspent: fail closed.
+    log_line("error", "cannot rebuild budget spend: " + gateway->budget_seed_error());
+    gateway->stop();
+    return 1;
+  }
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
                          [gw](std::string id, std::string key_id, auto done) {
                            gw->find_usage(std::move(id), std::move(key_id), std::move(done));
                          },
-                         exporter});
+                         exporter, &gw->budgets()});
   exporter->attach(gw, &srv->stats());
 
   if (auto ec = srv->listen()) {

@@ -22,13 +22,14 @@ struct route_entry {
   route which;
 };
 
-constexpr std::array<route_entry, 9> route_table{{
+constexpr std::array<route_entry, 10> route_table{{
     {"/v1/chat/completions", "POST", route::chat_completions},
     {"/v1/embeddings", "POST", route::embeddings},
     {"/v1/messages", "POST", route::messages},
     {"/v1/messages/count_tokens", "POST", route::count_tokens},
     {"/v1/models", "GET", route::models},
     {"/v1/generation", "GET", route::generation},
+    {"/v1/key", "GET", route::key},
     {"/health/live", "GET", route::health_live},
     {"/health/ready", "GET", route::health_ready},
     {"/metrics", "GET", route::metrics},
@@ -112,7 +113,7 @@ protocols::dialect target_dialect(std::string_view target) noexcept {
 bool requires_auth(route r) noexcept {
   return r == route::chat_completions || r == route::embeddings || r == route::messages ||
          r == route::count_tokens || r == route::models || r == route::model ||
-         r == route::generation;
+         r == route::generation || r == route::key;
 }
 
 protocols::dialect route_dialect(route r) noexcept {
@@ -139,11 +140,14 @@ protocols::error_info method_not_allowed_error(std::string_view method, std::str
 namespace {
 
 std::vector<const config::model_config*> visible_models(const config::snapshot& config,
-                                                        const config::tenant_config& tenant) {
+                                                        const config::tenant_config& tenant,
+                                                        const config::key_config* key) {
   std::vector<const config::model_config*> out;
   const auto& allowed = tenant.allowed_models;
   for (const auto& model : config.models) {
-    if (allowed.empty() || std::find(allowed.begin(), allowed.end(), model.name) != allowed.end())
+    if ((allowed.empty() ||
+         std::find(allowed.begin(), allowed.end(), model.name) != allowed.end()) &&
+        key_may_use(key, model.name))
       out.push_back(&model);
   }
   return out;
@@ -185,7 +189,14 @@ void write_model(rapidjson::Writer<rapidjson::StringBuffer>& w, const config::mo
 
 }  // namespace
 
-std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant) {
+bool key_may_use(const config::key_config* key, const std::string& model) {
+  if (key == nullptr || key->allowed_models.empty()) return true;
+  const auto& allowed = key->allowed_models;
+  return std::find(allowed.begin(), allowed.end(), model) != allowed.end();
+}
+
+std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant,
+                             const config::key_config* key) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
   w.StartObject();
@@ -193,7 +204,7 @@ std::string models_list_body(const config::snapshot& config, const config::tenan
   w.String("list");
   w.Key("data");
   w.StartArray();
-  for (const auto* model : visible_models(config, tenant)) write_model(w, *model, false);
+  for (const auto* model : visible_models(config, tenant, key)) write_model(w, *model, false);
   w.EndArray();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
@@ -207,10 +218,11 @@ std::string model_body(const config::model_config& model, bool anthropic) {
 }
 
 std::string anthropic_models_list_body(const config::snapshot& config,
-                                       const config::tenant_config& tenant) {
+                                       const config::tenant_config& tenant,
+                                       const config::key_config* key) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-  const auto models = visible_models(config, tenant);
+  const auto models = visible_models(config, tenant, key);
   w.StartObject();
   w.Key("data");
   w.StartArray();

@@ -23,6 +23,7 @@ enum class route : std::uint8_t {
   models,            ///< GET /v1/models (Anthropic's shape when `anthropic-version` is sent)
   model,             ///< GET /v1/models/{id} (the id may contain '/')
   generation,        ///< GET /v1/generation?id= (one finished request's record)
+  key,               ///< GET /v1/key (the caller's limits, spend and remaining budget)
   health_live,       ///< GET /health/live
   health_ready,      ///< GET /health/ready
   metrics,           ///< GET /metrics
@@ -64,13 +65,19 @@ protocols::error_info method_not_allowed_error(std::string_view method, std::str
                                                std::string_view allow);
 
 /// OpenAI's model list: `{"object":"list","data":[{"id","object":"model","created":0,
-/// "owned_by":"switchyard"}…]}` of the configured models `tenant` may use, in config order.
-std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant);
+/// "owned_by":"switchyard"}…]}` of the configured models `tenant` (and `key`, when it narrows the
+/// tenant's `allowed_models`) may use, in config order.
+std::string models_list_body(const config::snapshot& config, const config::tenant_config& tenant,
+                             const config::key_config* key = nullptr);
 
 /// Anthropic's model list: `{"data":[{"type":"model","id","display_name","created_at"}…],
 /// "has_more":false,"first_id","last_id"}`, same models as models_list_body.
 std::string anthropic_models_list_body(const config::snapshot& config,
-                                       const config::tenant_config& tenant);
+                                       const config::tenant_config& tenant,
+                                       const config::key_config* key = nullptr);
+
+/// True when `key` (may be null) may use `model`: its own `allowed_models` is empty or names it.
+bool key_may_use(const config::key_config* key, const std::string& model);
 
 /// One model, for GET /v1/models/{id}: OpenAI's `{"id","object":"model","created":0,
 /// "owned_by":"switchyard"}`, or with `anthropic` Anthropic's `{"type":"model","id",

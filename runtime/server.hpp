@@ -39,6 +39,9 @@ struct server_options {
       find_usage;
   /// Serves GET /metrics; null makes that route answer 404.
   std::shared_ptr<metrics> exporter;
+  /// Budgets and rate limits, for GET /v1/key (production: `gateway::budgets`); null makes that
+  /// route answer 404.
+  const actors::budget_book* budgets = nullptr;
 };
 
 /// The HTTP/1.1 ingress server. Create with `std::make_shared`; sessions keep it alive.

@@ -8,6 +8,7 @@
 #include "protocols/openai_request.hpp"
 #include "protocols/upstream_request.hpp"
 #include "runtime/http_channel.hpp"
+#include "runtime/key_info.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/request_id.hpp"
 #include "runtime/routes.hpp"
@@ -47,17 +48,17 @@ protocols::result<protocols::inbound_request, protocols::error_info> decode_api_
 bool answer_locally(http_channel& channel, route which,
                     const http::request<http::string_body>& req,
                     const config::snapshot& config, const config::tenant_config& tenant,
-                    bool anthropic_client) {
+                    const config::key_config* key, bool anthropic_client) {
   switch (which) {
     case route::models:
       respond(channel, 200, "application/json",
-              anthropic_client ? anthropic_models_list_body(config, tenant)
-                               : models_list_body(config, tenant));
+              anthropic_client ? anthropic_models_list_body(config, tenant, key)
+                               : models_list_body(config, tenant, key));
       return true;
     case route::model: {
       const std::string id = model_id_of(req.target());
-      // A model the tenant may not use is as unknown to it as one that does not exist.
-      if (actors::model_access_error(config, id, &tenant)) {
+      // A model the tenant (or the key) may not use is as unknown to it as one that does not exist.
+      if (actors::model_access_error(config, id, &tenant) || !key_may_use(key, id)) {
         channel.send_error(protocols::make_error(protocols::gateway_error::model_not_found,
                                                  "The model `" + id +
                                                      "` does not exist or you do not have access "
@@ -174,9 +175,16 @@ void session::dispatch(request_type& req) {
     channel->send_error(who.error());
     return;
   }
-  if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant,
+  if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant, who->key,
                      anthropic_client))
     return;
+  if (match.which == route::key) {
+    if (const auto* book = server_->options().budgets)
+      respond(*channel, 200, "application/json", key_info_body(who.value(), *book));
+    else
+      channel->send_error(route_not_found_error(method, target));
+    return;
+  }
   if (match.which == route::generation) {
     answer_generation(channel, req.target(), who->key_id, server_->options().find_usage);
     return;
@@ -187,6 +195,7 @@ void session::dispatch(request_type& req) {
     channel->send_error(decoded.error());
     return;
   }
+  const std::size_t body_bytes = req.body().size();
   // The body is not needed any more: the decoded request holds its own parsed copy.
   req.body().clear();
   req.body().shrink_to_fit();
@@ -196,6 +205,8 @@ void session::dispatch(request_type& req) {
   ctx.tenant = who->tenant;
   ctx.key_prefix = who->key_prefix;
   ctx.key_id = who->key_id;
+  ctx.key = who->key;
+  ctx.body_bytes = body_bytes;
   ctx.request = std::move(decoded).value();
   ctx.sink = channel;
   // Latency is measured from the moment the request was fully read: a slow upload is not ours.

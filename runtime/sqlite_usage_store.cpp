@@ -245,4 +245,32 @@ std::optional<actors::request_record> sqlite_usage_store::find(const std::string
   return found;
 }
 
+// Run once per budget at start: prepared on the spot rather than kept for the store's life.
+std::optional<double> sqlite_usage_store::spend_since(const std::string& tenant,
+                                                      const std::string& key_id,
+                                                      std::chrono::system_clock::time_point since,
+                                                      std::string& error) {
+  const char* sql = key_id.empty()
+                        ? "SELECT TOTAL(cost_usd) FROM usage WHERE finished_at_ms >= ?1 AND tenant = ?2"
+                        : "SELECT TOTAL(cost_usd) FROM usage WHERE finished_at_ms >= ?1 AND tenant = ?2 "
+                          "AND key_id = ?3";
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) {
+    error = "usage store: cannot read spend: " + message_of(db_);
+    return std::nullopt;
+  }
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count();
+  sqlite3_bind_int64(s, 1, ms);
+  bind_text(s, 2, tenant);
+  if (!key_id.empty()) bind_text(s, 3, key_id);
+  std::optional<double> total;
+  if (sqlite3_step(s) == SQLITE_ROW)
+    total = sqlite3_column_double(s, 0);
+  else
+    error = "usage store: cannot read spend: " + message_of(db_);
+  sqlite3_finalize(s);
+  return total;
+}
+
 }  // namespace switchyard::runtime

@@ -2,6 +2,7 @@
 // per finished request. Used from the usage writer's thread only.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <span>
@@ -30,6 +31,9 @@ class sqlite_usage_store final : public actors::usage_store {
   std::optional<actors::request_record> find(const std::string& request_id,
                                              const std::string& key_id,
                                              std::string& error) override;
+  std::optional<double> spend_since(const std::string& tenant, const std::string& key_id,
+                                    std::chrono::system_clock::time_point since,
+                                    std::string& error) override;
 
  private:
   sqlite_usage_store(sqlite3* db, sqlite3_stmt* insert, sqlite3_stmt* find)

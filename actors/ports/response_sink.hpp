@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/actor.hpp>
 
@@ -29,6 +32,12 @@ class response_sink {
   /// Names the actor that receives `client_gone_atom` when the client disconnects before the
   /// response is complete. Thread-safe; sends at once if the client is already gone.
   virtual void set_listener(const caf::actor& listener) = 0;
+
+  /// Headers every response to this request carries, whoever answers it (the rate-limit
+  /// `x-ratelimit-*` figures). Called at most once, before anything can answer the request.
+  virtual void set_response_headers(std::vector<std::pair<std::string, std::string>> headers) {
+    (void)headers;
+  }
 };
 
 }  // namespace switchyard::actors

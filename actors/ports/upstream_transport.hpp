@@ -25,6 +25,8 @@ struct attempt_spec {
   protocols::dialect client_dialect = protocols::dialect::openai;    ///< the answer's dialect
   protocols::dialect upstream_dialect = protocols::dialect::openai;  ///< the provider's dialect
   std::string upstream_model;    ///< the target's model name
+  /// The target (its prices give the response's `usage.cost`); lives in `config`; may be null.
+  const config::target_config* target = nullptr;
   std::string path;              ///< appended to the provider's base path, e.g. "/chat/completions"
   std::string body;              ///< the encoded upstream request body
   std::vector<std::string> dropped;  ///< request fields dropped for this target (drop_unsupported)

@@ -393,6 +393,7 @@ std::string render_markdown(const run_record& r) {
         }
         for (const auto& left : run.leftovers)
           line += (line.empty() ? "" : "; ") + std::string("after the load: ") + left;
+        if (run.budget) line += (line.empty() ? "" : "; ") + budget_line(*run.budget);
         if (!line.empty() || run.mock_requests.size() > 1) {
           errors += "- " + s.name + ": " + (line.empty() ? "no errors" : line);
           if (run.mock_requests.size() > 1) errors += "; upstream requests: " + upstream;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/runner/budget_check.hpp"
 #include "bench/runner/load_report.hpp"
 #include "bench/runner/scenario.hpp"
 
@@ -39,6 +40,8 @@ struct load_run {
     std::vector<std::pair<double, int>> samples;
   };
   std::vector<circuit_series> circuits;
+  /// The tenant budget after the load (scenarios that give the tenant one; Switchyard only).
+  std::optional<budget_outcome> budget;
 
   /// A valid result: the generator wrote a report it calls valid.
   bool is_result() const { return report && report->valid && failure.empty(); }

@@ -522,6 +522,8 @@ load_run run::run_load(const system_spec& s, const load_spec& l, stack& st, cons
   // Switchyard's own gauges once the generator is done: anything still in flight now is stuck.
   if (s.kind == system_kind::switchyard && t.port != 0 && sc_.gateway.nodes == 1) {
     auto metrics = http_call(t.port, "GET", "/metrics", "");
+    if (sc_.gateway.tenant && sc_.gateway.tenant["budget"])
+      lr.budget = read_budget_outcome(metrics.body, "bench");
     for (const char* gauge :
          {"switchyard_request_actors_in_flight", "switchyard_provider_in_flight"}) {
       std::istringstream lines(metrics.body);

@@ -2,6 +2,8 @@
 // failover before commit, no retry after it, final errors, client disconnects and crashes.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "actors/fakes.hpp"
 
 using namespace switchyard;
@@ -375,4 +377,83 @@ TEST_CASE("an attempt whose final event never comes ends at the safety deadline 
   REQUIRE(rec);
   CHECK(rec->status == 504);
   CHECK(f.gw->provider_stats_list()[0]->in_flight == 0);
+}
+
+namespace {
+
+// A tenant `t` with a budget, over two_targets(): prices $1 in, $2 out per million tokens.
+config::snapshot_ptr budgeted(double usd) {
+  auto s = std::make_shared<config::snapshot>(*test::config_builder{}
+                                                   .provider("a", 1)
+                                                   .provider("b", 1)
+                                                   .model("m", {"a", "b"})
+                                                   .tenant("t")
+                                                   .build());
+  config::budget_config b;
+  b.usd = usd;
+  s->tenants[0].limits.budget = b;
+  return s;
+}
+
+// Polls the tenant's budget until `pred` holds (settlement follows the actor's end).
+template <class P>
+bool budget_eventually(const gateway& gw, P pred) {
+  for (int i = 0; i < 500; ++i) {
+    auto b = gw.budgets().tenant_account("t")->budget(std::chrono::system_clock::now());
+    if (b && pred(*b)) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a finished request settles its recorded cost against its tenant's budget") {
+  gateway_fixture f{budgeted(100.0)};
+  auto sink = f.submit("m", false, "t");
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  // No max_tokens: the default output reserve is sent upstream under a budget.
+  CHECK(a->spec.body.find(R"("max_tokens":4096)") != std::string::npos);
+  protocols::usage u;
+  u.prompt_tokens = 1'000;
+  u.completion_tokens = 2'000;
+  u.reported = true;
+  a->succeed(u);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->cost_usd == Approx(0.005));
+  CHECK(budget_eventually(*f.gw, [&](const budget_state& b) {
+    return b.reservations == 0 && b.spent == rec->cost_usd;
+  }));
+}
+
+TEST_CASE("a request the budget cannot cover is answered 402 and recorded, with no attempt") {
+  gateway_fixture f{budgeted(0.000001)};
+  auto sink = f.submit("m", false, "t");
+  auto err = sink->wait_error();
+  REQUIRE(err);
+  CHECK(err->code == gateway_error::budget_exhausted);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 402);
+  CHECK(rec->attempts == 0);
+  CHECK(f.transport->count() == 0);
+}
+
+TEST_CASE("a crashed request actor releases its budget reservation") {
+  gateway_fixture f{budgeted(100.0)};
+  auto sink = f.submit("m", false, "t");
+  auto first = f.transport->wait_attempt(0);
+  REQUIRE(first);
+  CHECK(
+      f.gw->budgets().tenant_account("t")->budget(std::chrono::system_clock::now())->reservations ==
+      1);
+  f.transport->throw_on_start = true;
+  first->fail(attempt_failure::upstream_status, 503);
+  REQUIRE(sink->wait_error());
+  CHECK(f.gw->requests().crashed_total == 1);
+  CHECK(budget_eventually(*f.gw, [](const budget_state& b) {
+    return b.reservations == 0 && b.reserved == 0 && b.spent == 0;
+  }));
 }

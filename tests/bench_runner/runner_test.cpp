@@ -333,3 +333,24 @@ TEST_CASE("runner: listening lines and /proc readings") {
   CHECK(read_memory(-5).rss == 0);
   CHECK(free_port().has_value());
 }
+
+TEST_CASE("budget check: reads the tenant's budget, spend and 402s from /metrics") {
+  const std::string metrics =
+      "# TYPE switchyard_tenant_budget_usd gauge\n"
+      "switchyard_tenant_budget_usd{tenant=\"other\"} 9\n"
+      "switchyard_tenant_budget_usd{tenant=\"bench\"} 0.5\n"
+      "switchyard_tenant_spend_usd{tenant=\"bench\"} 0.4998\n"
+      "switchyard_tenant_rejected_total{tenant=\"bench\",reason=\"rpm\"} 3\n"
+      "switchyard_tenant_rejected_total{tenant=\"bench\",reason=\"budget\"} 1234\n";
+  auto b = switchyard::bench::read_budget_outcome(metrics, "bench");
+  REQUIRE(b);
+  CHECK(b->budget_usd == 0.5);
+  CHECK(b->spend_usd == 0.4998);
+  CHECK(b->refused == 1234);
+  CHECK(b->overshoot() < 0);
+  CHECK_THAT(switchyard::bench::budget_line(*b),
+             Catch::Contains("within the cap") && Catch::Contains("1234 request(s) refused"));
+  b->spend_usd = 0.51;
+  CHECK_THAT(switchyard::bench::budget_line(*b), Catch::Contains("OVER THE CAP"));
+  CHECK_FALSE(switchyard::bench::read_budget_outcome(metrics, "nobody"));
+}

@@ -1,0 +1,405 @@
+// Budgets and rate limits (see budget_book.hpp). Every check and every charge of one request
+// happens under its key's and its tenant's locks, taken in that order (a key's lock is never
+// taken while its tenant's is held), so concurrent requests can never both take the last dollar.
+#include "actors/budget_book.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace switchyard::actors {
+
+using protocols::gateway_error;
+using protocols::make_error;
+
+namespace {
+
+std::string usd(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string_view per(config::budget_period p) {
+  switch (p) {
+    case config::budget_period::daily:
+      return "per day";
+    case config::budget_period::weekly:
+      return "per week";
+    case config::budget_period::monthly:
+      return "per month";
+    case config::budget_period::total:
+      return "in total";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string reset_duration(std::chrono::milliseconds d) {
+  const auto ms = std::max<std::int64_t>(d.count(), 0);
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  if (ms >= 60'000) {
+    const auto s = ms / 1000;
+    return std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
+  }
+  std::string out = std::to_string(ms / 1000);
+  if (auto frac = ms % 1000; frac != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac));
+    std::string f = buf;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + "s";
+}
+
+namespace {
+
+std::uint32_t retry_after_seconds(std::chrono::milliseconds reset_in) {
+  const auto s = (reset_in.count() + 999) / 1000;
+  return static_cast<std::uint32_t>(std::max<std::int64_t>(s, 1));
+}
+
+std::string key_label(const config::key_config* key) {
+  if (key != nullptr && !key->name.empty()) return "key `" + key->name + "`";
+  return "this key";
+}
+
+}  // namespace
+
+const char* to_string(limit_reason r) noexcept {
+  switch (r) {
+    case limit_reason::budget:
+      return "budget";
+    case limit_reason::rpm:
+      return "rpm";
+    case limit_reason::tpm:
+      return "tpm";
+  }
+  return "budget";
+}
+
+std::uint32_t prompt_estimate(std::size_t body_bytes, std::uint32_t text_estimate) noexcept {
+  const std::uint64_t from_bytes = body_bytes / 4 + (body_bytes % 4 != 0 ? 1 : 0);
+  const std::uint64_t e = std::max<std::uint64_t>(from_bytes, text_estimate);
+  return static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(e, std::numeric_limits<std::uint32_t>::max()));
+}
+
+// --- limit_account ---------------------------------------------------------------------------
+
+limit_account::limit_account(std::string label, const config::limits_config& limits,
+                             config::wall_time now)
+    : label_(std::move(label)), budget_(limits.budget), rpm_(limits.rpm), tpm_(limits.tpm) {
+  if (budget_) {
+    period_start_ = config::period_start(budget_->period, now);
+    period_end_ = config::period_end(budget_->period, now);
+  }
+}
+
+void limit_account::roll(config::wall_time wall, clock::time_point mono) {
+  if (budget_ && wall >= period_end_) {
+    // A new period: what was spent belongs to the old one. Reservations in flight stay held and
+    // settle into the period in which they end.
+    spent_ = 0;
+    period_start_ = config::period_start(budget_->period, wall);
+    period_end_ = config::period_end(budget_->period, wall);
+  }
+  roll_window(requests_, mono);
+  roll_window(tokens_, mono);
+}
+
+void limit_account::roll_window(window& w, clock::time_point now) {
+  if (w.start == clock::time_point{} && w.used == 0) {
+    w.start = now;
+    return;
+  }
+  if (now - w.start < rate_window) return;
+  // Windows stay on the grid of the first one, so a window's end is predictable (reset headers).
+  const auto periods = (now - w.start) / rate_window;
+  w.start += periods * rate_window;
+  w.used = 0;
+}
+
+rate_state limit_account::window_state(const window& w, std::uint64_t limit,
+                                       clock::time_point now) {
+  rate_state s;
+  s.limit = limit;
+  s.remaining = w.used >= limit ? 0 : limit - w.used;
+  s.reset_in = std::chrono::duration_cast<std::chrono::milliseconds>(w.start + rate_window - now);
+  if (s.reset_in.count() < 0) s.reset_in = std::chrono::milliseconds{0};
+  return s;
+}
+
+double limit_account::remaining_locked() const {
+  return budget_ ? budget_->usd - spent_ - reserved_ : std::numeric_limits<double>::infinity();
+}
+
+std::optional<budget_state> limit_account::budget(config::wall_time now) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (!budget_) return std::nullopt;
+  budget_state s;
+  s.config = *budget_;
+  const bool rolled = now >= period_end_;  // not yet rolled by a request: report the new period
+  s.spent = rolled ? 0 : spent_;
+  s.reserved = reserved_;
+  s.reservations = reservations_;
+  s.remaining = std::max(0.0, budget_->usd - s.spent - reserved_);
+  s.period_start = rolled ? config::period_start(budget_->period, now) : period_start_;
+  s.reset_at = rolled ? config::period_end(budget_->period, now) : period_end_;
+  s.near_cap = s.spent >= budget_->soft_threshold * budget_->usd;
+  return s;
+}
+
+std::optional<rate_state> limit_account::requests(clock::time_point now) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (rpm_ == 0) return std::nullopt;
+  window w = requests_;
+  roll_window(w, now);
+  return window_state(w, rpm_, now);
+}
+
+std::optional<rate_state> limit_account::tokens(clock::time_point now) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (tpm_ == 0) return std::nullopt;
+  window w = tokens_;
+  roll_window(w, now);
+  return window_state(w, tpm_, now);
+}
+
+void limit_account::seed_spend(double usd) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  spent_ += usd;
+}
+
+// --- budget_hold -----------------------------------------------------------------------------
+
+budget_hold::budget_hold(std::shared_ptr<limit_account> key, std::shared_ptr<limit_account> tenant,
+                         double reserved_usd, std::uint32_t charged_tokens,
+                         std::shared_ptr<const wall_clock> wall, std::shared_ptr<const clock> mono)
+    : key_(std::move(key)),
+      tenant_(std::move(tenant)),
+      reserved_usd_(reserved_usd),
+      charged_tokens_(charged_tokens),
+      wall_(std::move(wall)),
+      mono_(std::move(mono)),
+      admitted_at_(mono_->now()) {}
+
+budget_hold::~budget_hold() {
+  settle(0, charged_tokens_);
+}
+
+void budget_hold::settle(double usd, std::uint64_t tokens) {
+  if (settled_) return;
+  settled_ = true;
+  const auto wall = wall_->now();
+  const auto mono = mono_->now();
+  for (auto* a : {key_.get(), tenant_.get()}) {
+    if (a == nullptr) continue;
+    std::lock_guard<std::mutex> guard{a->mutex_};
+    a->roll(wall, mono);
+    if (a->budget_) {
+      a->spent_ += usd;
+      if (a->reservations_ > 0) --a->reservations_;
+      // Sums of doubles drift: with nothing in flight, nothing is reserved.
+      a->reserved_ = a->reservations_ == 0 ? 0 : std::max(0.0, a->reserved_ - reserved_usd_);
+    }
+    // The window was charged the prompt estimate at admission; correct it to the real count. An
+    // overestimate is given back only to the window it was taken from.
+    if (tokens > charged_tokens_) {
+      a->tokens_.used += tokens - charged_tokens_;
+    } else if (a->tokens_.start <= admitted_at_) {
+      a->tokens_.used -= std::min<std::uint64_t>(a->tokens_.used, charged_tokens_ - tokens);
+    }
+  }
+}
+
+// --- budget_book -----------------------------------------------------------------------------
+
+budget_book::budget_book(const config::snapshot& config, std::shared_ptr<const wall_clock> wall,
+                         std::shared_ptr<const clock> mono)
+    : wall_(std::move(wall)), mono_(std::move(mono)) {
+  const auto now = wall_->now();
+  for (const auto& t : config.tenants) {
+    tenant_entry e;
+    e.account = std::make_shared<limit_account>("tenant `" + t.name + "`", t.limits, now);
+    e.stats = std::make_unique<tenant_limit_stats>();
+    tenants_.emplace(t.name, std::move(e));
+    for (const auto& k : t.keys)
+      keys_.emplace(k.hash.substr(0, 16), key_entry{t.name, std::make_shared<limit_account>(
+                                                                key_label(&k), k.limits, now)});
+  }
+}
+
+std::shared_ptr<limit_account> budget_book::tenant_account(const std::string& tenant) const {
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? nullptr : it->second.account;
+}
+
+std::shared_ptr<limit_account> budget_book::key_account(const std::string& key_id) const {
+  auto it = keys_.find(key_id);
+  return it == keys_.end() ? nullptr : it->second.account;
+}
+
+const tenant_limit_stats* budget_book::tenant_stats(const std::string& tenant) const {
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? nullptr : it->second.stats.get();
+}
+
+std::vector<budget_book::seed_request> budget_book::seed_requests() const {
+  std::vector<seed_request> out;
+  const auto now = wall_->now();
+  for (const auto& [name, e] : tenants_) {
+    if (auto b = e.account->budget(now)) out.push_back({name, {}, b->period_start});
+  }
+  for (const auto& [id, e] : keys_) {
+    if (auto b = e.account->budget(now)) out.push_back({e.tenant, id, b->period_start});
+  }
+  return out;
+}
+
+admission_verdict budget_book::admit(const config::tenant_config& tenant, const std::string& key_id,
+                                     const spend_demand& demand) {
+  admission_verdict v;
+  auto tenant_it = tenants_.find(tenant.name);
+  if (tenant_it == tenants_.end()) return v;  // not from this configuration: nothing to enforce
+  auto tenant_acc = tenant_it->second.account;
+  auto key_acc = key_account(key_id);
+  auto& stats = *tenant_it->second.stats;
+  limit_account* accounts[2] = {key_acc.get(), tenant_acc.get()};
+
+  const auto wall = wall_->now();
+  const auto mono = mono_->now();
+  std::unique_lock<std::mutex> key_lock;
+  if (key_acc) key_lock = std::unique_lock<std::mutex>{key_acc->mutex_};
+  std::lock_guard<std::mutex> tenant_lock{tenant_acc->mutex_};
+
+  // The tightest limit of each kind goes into the response headers, as OpenAI reports its own.
+  auto headers = [&](std::string_view kind, auto limit_of, auto window_of) {
+    std::optional<rate_state> best;
+    for (auto* a : accounts) {
+      if (a == nullptr || limit_of(*a) == 0) continue;
+      auto s = limit_account::window_state(window_of(*a), limit_of(*a), mono);
+      if (!best || s.remaining < best->remaining) best = s;
+    }
+    if (!best) return;
+    v.headers.emplace_back("x-ratelimit-limit-" + std::string{kind}, std::to_string(best->limit));
+    v.headers.emplace_back("x-ratelimit-remaining-" + std::string{kind},
+                           std::to_string(best->remaining));
+    v.headers.emplace_back("x-ratelimit-reset-" + std::string{kind},
+                           reset_duration(best->reset_in));
+  };
+  auto rate_headers = [&] {
+    v.headers.clear();
+    headers(
+        "requests", [](const limit_account& a) { return a.rpm_; },
+        [](const limit_account& a) -> const limit_account::window& { return a.requests_; });
+    headers(
+        "tokens", [](const limit_account& a) { return a.tpm_; },
+        [](const limit_account& a) -> const limit_account::window& { return a.tokens_; });
+  };
+  auto refuse = [&](limit_reason r, protocols::error_info e) {
+    rate_headers();
+    stats.rejected[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+    v.reason = r;
+    v.error = std::move(e);
+    return std::move(v);
+  };
+
+  for (auto* a : accounts)
+    if (a != nullptr) a->roll(wall, mono);
+
+  // Rate limits first: a refused request must not hold budget, and is not charged to any window.
+  for (auto* a : accounts) {
+    if (a == nullptr || a->rpm_ == 0 || a->requests_.used < a->rpm_) continue;
+    auto s = limit_account::window_state(a->requests_, a->rpm_, mono);
+    return refuse(
+        limit_reason::rpm,
+        make_error(gateway_error::rate_limited,
+                   "Rate limit reached for " + a->label_ + ": " + std::to_string(a->rpm_) +
+                       " requests per minute. Retry after the delay in Retry-After.",
+                   {}, retry_after_seconds(s.reset_in)));
+  }
+  for (auto* a : accounts) {
+    if (a == nullptr || a->tpm_ == 0 || a->tokens_.used + demand.prompt_tokens <= a->tpm_) continue;
+    if (demand.prompt_tokens > a->tpm_)
+      return refuse(
+          limit_reason::tpm,
+          make_error(gateway_error::rate_limited,
+                     "This request (about " + std::to_string(demand.prompt_tokens) +
+                         " prompt tokens) is larger than the limit of " + a->label_ + ": " +
+                         std::to_string(a->tpm_) + " tokens per minute. Send a shorter request.",
+                     "messages", retry_after_seconds(rate_window)));
+    auto s = limit_account::window_state(a->tokens_, a->tpm_, mono);
+    return refuse(
+        limit_reason::tpm,
+        make_error(gateway_error::rate_limited,
+                   "Rate limit reached for " + a->label_ + ": " + std::to_string(a->tpm_) +
+                       " tokens per minute. Retry after the delay in Retry-After.",
+                   {}, retry_after_seconds(s.reset_in)));
+  }
+
+  // The budget: the worst case must fit what both accounts have left, else the output is capped
+  // to what fits, else 402.
+  double reserve = 0;
+  const limit_account* tightest = nullptr;
+  double remaining = std::numeric_limits<double>::infinity();
+  for (auto* a : accounts) {
+    if (a == nullptr || !a->budget_) continue;
+    if (double r = a->remaining_locked(); r < remaining) {
+      remaining = r;
+      tightest = a;
+    }
+  }
+  if (tightest != nullptr) {
+    const double prompt_cost = demand.prompt_tokens * demand.input_usd_per_token;
+    const std::uint32_t wanted = demand.max_tokens.value_or(default_output_reserve);
+    const double worst = prompt_cost + wanted * demand.output_usd_per_token;
+    std::uint32_t out_tokens = wanted;
+    if (worst > remaining) {
+      double fit = 0;
+      if (demand.output_usd_per_token > 0 && remaining > prompt_cost)
+        fit = std::floor((remaining - prompt_cost) / demand.output_usd_per_token);
+      if (fit < min_output_tokens) {
+        const auto& b = *tightest->budget_;
+        const double smallest = prompt_cost + min_output_tokens * demand.output_usd_per_token;
+        std::string when =
+            b.period == config::budget_period::total
+                ? "It does not reset"
+                : "It resets at " + config::format_rfc3339_utc(tightest->period_end_);
+        return refuse(
+            limit_reason::budget,
+            make_error(gateway_error::budget_exhausted,
+                       "The budget of " + tightest->label_ + " (USD " + usd(b.usd) + " " +
+                           std::string{per(b.period)} + ") cannot cover this request: USD " +
+                           usd(std::max(0.0, remaining)) + " remains, and even a " +
+                           std::to_string(min_output_tokens) + "-token answer could cost USD " +
+                           usd(smallest) + ". " + when + "; ask your administrator to raise it."));
+      }
+      out_tokens = static_cast<std::uint32_t>(std::min<double>(fit, wanted));
+    }
+    reserve = prompt_cost + out_tokens * demand.output_usd_per_token;
+    // Under a budget the upstream must never produce more (paid) output than was reserved.
+    if (demand.output_usd_per_token > 0 && (!demand.max_tokens || out_tokens < *demand.max_tokens))
+      v.max_tokens = out_tokens;
+  }
+
+  for (auto* a : accounts) {
+    if (a == nullptr) continue;
+    ++a->requests_.used;
+    a->tokens_.used += demand.prompt_tokens;
+    if (a->budget_) {
+      a->reserved_ += reserve;
+      ++a->reservations_;
+    }
+  }
+  v.hold = std::make_shared<budget_hold>(key_acc, tenant_acc, reserve, demand.prompt_tokens, wall_,
+                                         mono_);
+
+  rate_headers();
+  return v;
+}
+
+}  // namespace switchyard::actors

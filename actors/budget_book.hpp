@@ -1,0 +1,216 @@
+// Budgets and rate limits on the hot path: one lock-protected account per tenant and per key,
+// checked and charged by the ingress thread in one short critical section (no mailbox round
+// trip), with reservations held by an RAII object so that no path can leak one. Periods reset
+// lazily at UTC boundaries read from the injected wall clock; rate windows use the monotonic one.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "actors/ports/clock.hpp"
+#include "actors/ports/wall_clock.hpp"
+#include "config/budget_period.hpp"
+#include "config/config.hpp"
+#include "protocols/error.hpp"
+
+namespace switchyard::actors {
+
+/// Output tokens reserved for a request that names no `max_tokens` while a budget applies; such
+/// a request is sent upstream with this cap, so that it can never cost more than it reserved.
+inline constexpr std::uint32_t default_output_reserve = 4096;
+/// The smallest answer worth sending: with less budget left than a request of this many output
+/// tokens could cost, the answer is 402.
+inline constexpr std::uint32_t min_output_tokens = 16;
+/// Rate windows are fixed, one minute long.
+inline constexpr std::chrono::seconds rate_window{60};
+
+/// Why a request was refused before dispatch (the `reason` label of the rejection counter).
+enum class limit_reason : std::uint8_t { budget, rpm, tpm };
+inline constexpr std::size_t limit_reason_count = 3;
+
+/// "budget", "rpm" or "tpm".
+const char* to_string(limit_reason r) noexcept;
+
+/// A time until a window resets as OpenAI's `x-ratelimit-reset-*` headers spell it (Go duration
+/// style): "250ms", "1.5s", "1m0s".
+std::string reset_duration(std::chrono::milliseconds d);
+
+/// What one request may cost at most, from its estimate and its plan's prices.
+struct spend_demand {
+  std::uint32_t prompt_tokens = 0;          ///< estimate of the prompt (see `prompt_estimate`)
+  std::optional<std::uint32_t> max_tokens;  ///< the client's output cap, if any
+  double input_usd_per_token = 0;           ///< highest input price over the plan's targets
+  double output_usd_per_token = 0;          ///< highest output price over the plan's targets
+};
+
+/// The reservation's prompt-token estimate: the request body's bytes / 4, rounded up (a JSON
+/// body is never shorter than its text, so this errs high), and never below the decoder's
+/// estimate of the message text.
+std::uint32_t prompt_estimate(std::size_t body_bytes, std::uint32_t text_estimate) noexcept;
+
+/// A budget's figures at one moment.
+struct budget_state {
+  config::budget_config config;
+  double spent = 0;                ///< settled in the current period
+  double reserved = 0;             ///< held by requests in flight
+  double remaining = 0;            ///< usd - spent - reserved, never below 0
+  std::uint64_t reservations = 0;  ///< requests in flight holding a reservation
+  config::wall_time period_start;
+  config::wall_time reset_at;  ///< `wall_time::max()` for period `total`
+  bool near_cap = false;       ///< spent >= soft_threshold * usd
+};
+
+/// A rate window's figures at one moment.
+struct rate_state {
+  std::uint64_t limit = 0;
+  std::uint64_t remaining = 0;
+  std::chrono::milliseconds reset_in{0};  ///< until the current window ends
+};
+
+/// One tenant's or one key's budget and rate windows. Thread-safe.
+class limit_account {
+ public:
+  limit_account(std::string label, const config::limits_config& limits, config::wall_time now);
+
+  /// The budget's figures now; nullopt without a budget.
+  std::optional<budget_state> budget(config::wall_time now) const;
+  /// The request (rpm) and token (tpm) windows now; nullopt without that limit.
+  std::optional<rate_state> requests(clock::time_point now) const;
+  std::optional<rate_state> tokens(clock::time_point now) const;
+
+  /// Adds spend made before this process started (the usage store's sum for the current period).
+  void seed_spend(double usd);
+
+  /// "key `ci`", "this key" or "tenant `team-a`": names the budget in errors, never a key.
+  const std::string& label() const noexcept { return label_; }
+
+ private:
+  friend class budget_book;
+  friend class budget_hold;
+
+  struct window {
+    clock::time_point start{};
+    std::uint64_t used = 0;
+  };
+
+  // Everything below needs `mutex_`.
+  void roll(config::wall_time wall, clock::time_point mono);
+  static void roll_window(window& w, clock::time_point now);
+  static rate_state window_state(const window& w, std::uint64_t limit, clock::time_point now);
+  double remaining_locked() const;
+
+  mutable std::mutex mutex_;
+  std::string label_;
+  std::optional<config::budget_config> budget_;
+  std::uint32_t rpm_ = 0;
+  std::uint32_t tpm_ = 0;
+  double spent_ = 0;
+  double reserved_ = 0;
+  std::uint64_t reservations_ = 0;
+  config::wall_time period_start_{};
+  config::wall_time period_end_{};
+  window requests_;
+  window tokens_;
+};
+
+/// One request's reservation against its key's and its tenant's accounts. Settling charges the
+/// real cost and releases the rest; destroying an unsettled hold releases everything (a crashed
+/// or abandoned request never keeps budget locked).
+class budget_hold {
+ public:
+  budget_hold(std::shared_ptr<limit_account> key, std::shared_ptr<limit_account> tenant,
+              double reserved_usd, std::uint32_t charged_tokens,
+              std::shared_ptr<const wall_clock> wall, std::shared_ptr<const clock> mono);
+  ~budget_hold();
+  budget_hold(const budget_hold&) = delete;
+  budget_hold& operator=(const budget_hold&) = delete;
+
+  /// Charges `usd` and `tokens` (input + output) and releases the reservation. Once.
+  void settle(double usd, std::uint64_t tokens);
+
+  double reserved_usd() const noexcept { return reserved_usd_; }
+
+ private:
+  std::shared_ptr<limit_account> key_;
+  std::shared_ptr<limit_account> tenant_;
+  double reserved_usd_;
+  std::uint32_t charged_tokens_;
+  std::shared_ptr<const wall_clock> wall_;
+  std::shared_ptr<const clock> mono_;
+  clock::time_point admitted_at_;
+  bool settled_ = false;
+};
+
+/// The outcome of `budget_book::admit`.
+struct admission_verdict {
+  /// 402 or 429 (with Retry-After); nullopt when admitted.
+  std::optional<protocols::error_info> error;
+  std::optional<limit_reason> reason;
+  /// The output cap to send upstream instead of the client's (lowered to fit the budget, or
+  /// `default_output_reserve` when the client named none); nullopt = send the request as is.
+  std::optional<std::uint32_t> max_tokens;
+  std::shared_ptr<budget_hold> hold;  ///< null when refused
+  /// `x-ratelimit-*` response headers of the tightest limit (empty without rate limits).
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Rejections per tenant, for metrics.
+struct tenant_limit_stats {
+  std::array<std::atomic<std::uint64_t>, limit_reason_count> rejected{};
+};
+
+/// Every account of a configuration. Immutable after construction apart from the accounts' own
+/// state, so lookups need no lock.
+class budget_book {
+ public:
+  budget_book(const config::snapshot& config, std::shared_ptr<const wall_clock> wall,
+              std::shared_ptr<const clock> mono);
+
+  /// Checks the rate limits and budgets of `key_id` and of `tenant` together, and takes what the
+  /// request needs from both, or nothing.
+  admission_verdict admit(const config::tenant_config& tenant, const std::string& key_id,
+                          const spend_demand& demand);
+
+  /// The account of a tenant / of a key (by `key_id`, see runtime::principal), or null.
+  std::shared_ptr<limit_account> tenant_account(const std::string& tenant) const;
+  std::shared_ptr<limit_account> key_account(const std::string& key_id) const;
+  /// A tenant's rejection counters, or null.
+  const tenant_limit_stats* tenant_stats(const std::string& tenant) const;
+
+  /// One budget to rebuild at start: who, and since when its current period runs.
+  struct seed_request {
+    std::string tenant;
+    std::string key_id;  ///< empty for the tenant's own budget
+    config::wall_time since;
+  };
+  /// The budgets whose current-period spend must be read from the usage store at start.
+  std::vector<seed_request> seed_requests() const;
+
+  const std::shared_ptr<const wall_clock>& wall() const noexcept { return wall_; }
+  const std::shared_ptr<const clock>& mono() const noexcept { return mono_; }
+
+ private:
+  struct tenant_entry {
+    std::shared_ptr<limit_account> account;
+    std::unique_ptr<tenant_limit_stats> stats;
+  };
+  std::shared_ptr<const wall_clock> wall_;
+  std::shared_ptr<const clock> mono_;
+  struct key_entry {
+    std::string tenant;
+    std::shared_ptr<limit_account> account;
+  };
+  std::unordered_map<std::string, tenant_entry> tenants_;  // by tenant name
+  std::unordered_map<std::string, key_entry> keys_;        // by key id
+};
+
+}  // namespace switchyard::actors
