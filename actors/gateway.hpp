@@ -28,7 +28,10 @@ namespace switchyard::actors {
 /// One authenticated, decoded request, ready for the control plane.
 struct request_context {
   std::string request_id;
-  const config::tenant_config* tenant = nullptr;  ///< lives in `config`
+  const config::tenant_config* tenant = nullptr;  ///< lives in `tenant_owner`
+  /// Keeps `tenant` alive: tenants change at run time (admin API, reload), and a request keeps
+  /// the one it authenticated as until it ends.
+  config::snapshot_ptr tenant_owner;
   std::string key_prefix;
   std::string key_id;  ///< see runtime::principal::key_id
   protocols::inbound_request request;

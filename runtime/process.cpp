@@ -25,6 +25,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/gateway.hpp"
+#include "runtime/admin_http.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/server.hpp"
 #include "runtime/sqlite_usage_store.hpp"
@@ -84,6 +85,30 @@ protocols::result<std::shared_ptr<actors::usage_store>, std::string> open_usage_
   auto store = sqlite_usage_store::open(path);
   if (!store.ok()) return std::move(store).error();
   return std::shared_ptr<actors::usage_store>{std::move(store).value()};
+}
+
+// The admin store (same SQLite file as the usage records) and the live config it merges into.
+struct admin_parts {
+  std::shared_ptr<admin_api> api;
+  std::shared_ptr<live_config> live;
+};
+
+std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
+  std::string error;
+  auto store = admin_store::open(sqlite_path_of(config->storage), error);
+  if (!store) {
+    log_line("error", error);
+    return std::nullopt;
+  }
+  std::vector<std::string> warnings;
+  auto effective = merge_from(*config, *store, warnings, error);
+  if (!effective) {
+    log_line("error", "cannot read the admin store: " + error);
+    return std::nullopt;
+  }
+  for (const auto& w : warnings) log_line("warning", w);
+  auto live = std::make_shared<live_config>(std::move(effective));
+  return admin_parts{std::make_shared<admin_api>(std::move(store), config, live), live};
 }
 
 }  // namespace
@@ -149,15 +174,21 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     log_line("error", usage.error());
     return 1;
   }
+  auto admin = open_admin(config);
+  if (!admin) return 1;
   auto gateway = std::make_unique<actors::gateway>(
       system, config, actors::gateway::ports{transport, exporter, nullptr, usage.value()});
   auto* gw = gateway.get();
+  auto frontend = std::make_shared<admin_frontend>(system, admin->api, gw);
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
                          [gw](std::string id, std::string key_id, auto done) {
                            gw->find_usage(std::move(id), std::move(key_id), std::move(done));
                          },
-                         exporter});
+                         exporter, admin->live,
+                         [frontend](admin_request req, std::function<void(admin_response)> done) {
+                           frontend->handle(std::move(req), std::move(done));
+                         }});
   exporter->attach(gw, &srv->stats());
 
   if (auto ec = srv->listen()) {
@@ -233,6 +264,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   if (!gateway->stop())
     log_line("error", "usage records still waiting at exit were not stored (" +
                           std::to_string(gw->usage_stats().pending.load()) + ")");
+  frontend->stop();
   if (!wait_until([&] { return system.registry().running() == 0; }, settle_grace)) {
     // Destroying the system would wait for them forever (their I/O is stopped): end here.
     log_line("warning", std::to_string(system.registry().running()) +

@@ -7,6 +7,7 @@
 #include "protocols/anthropic_codec.hpp"
 #include "protocols/openai_request.hpp"
 #include "protocols/upstream_request.hpp"
+#include "runtime/admin_http.hpp"
 #include "runtime/http_channel.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/request_id.hpp"
@@ -158,6 +159,9 @@ void session::dispatch(request_type& req) {
       else
         channel->send_error(route_not_found_error(method, target));
       return;
+    case route::admin:
+      answer_admin(channel, req, *server_);
+      return;
     default:
       break;
   }
@@ -168,14 +172,15 @@ void session::dispatch(request_type& req) {
   const bool model_route = match.which == route::models || match.which == route::model;
   channel->set_dialect(model_route && anthropic_client ? protocols::dialect::anthropic
                                                        : route_dialect(match.which));
-  auto who = server_->keys().authenticate(std::string_view{req[http::field::authorization]},
-                                          std::string_view{req["x-api-key"]});
+  // One read of the live state per request: it keeps the tenant alive until the request ends.
+  const auto live = server_->live();
+  auto who = live->keys.authenticate(std::string_view{req[http::field::authorization]},
+                                     std::string_view{req["x-api-key"]});
   if (!who) {
     channel->send_error(who.error());
     return;
   }
-  if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant,
-                     anthropic_client))
+  if (answer_locally(*channel, match.which, req, *live->config, *who->tenant, anthropic_client))
     return;
   if (match.which == route::generation) {
     answer_generation(channel, req.target(), who->key_id, server_->options().find_usage);
@@ -194,6 +199,7 @@ void session::dispatch(request_type& req) {
   actors::request_context ctx;
   ctx.request_id = channel->request_id();
   ctx.tenant = who->tenant;
+  ctx.tenant_owner = live->config;
   ctx.key_prefix = who->key_prefix;
   ctx.key_id = who->key_id;
   ctx.request = std::move(decoded).value();
