@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "config/address.hpp"
+#include "config/budget_period.hpp"
 #include "config/key_hash.hpp"
 #include "config/substitute.hpp"
 
@@ -58,6 +59,12 @@ constexpr std::uint64_t one_day_ms = 86'400'000;
 constexpr std::uint64_t one_hour_ms = 3'600'000;
 constexpr double max_price_usd_per_mtok = 100'000;
 constexpr std::size_t max_name_length = 256;
+// Budgets and rate limits: far above any real deployment, low enough to catch a slipped unit.
+constexpr double max_budget_usd = 1e9;
+constexpr std::uint64_t max_rpm = 10'000'000;
+constexpr std::uint64_t max_tpm = 1'000'000'000;
+constexpr std::size_t max_labels = 32;
+constexpr std::size_t max_label_value_length = 256;
 
 constexpr const char* default_openai_base_url = "https://api.openai.com/v1";
 constexpr const char* default_anthropic_base_url = "https://api.anthropic.com/v1";
@@ -161,6 +168,11 @@ bool is_identifier(std::string_view s) {
 bool has_space_or_control(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 bool is_header_token(std::string_view s) {
@@ -754,37 +766,142 @@ class loader {
   }
 
   tenant_config read_tenant(const entry& e, std::map<std::string, int>& names) {
-    mapping m = map_of(e, {"name", "keys", "allowed_models"}, false);
+    mapping m = map_of(e, {"name", "keys", "allowed_models", "budget", "rpm", "tpm", "labels"}, false);
     tenant_config t;
     const entry& name = require(m, "name", "a tenant name, e.g. dev");
     t.name = identifier(name);
     check_unique(name, t.name, "tenant", names);
+    // Before the keys: a key's allowed_models must lie within the tenant's.
+    if (auto* allowed = m.find("allowed_models"))
+      t.allowed_models = read_allowed_models(*allowed, nullptr);
+    read_limits(m, t.limits);
+    if (auto* v = m.find("labels"))
+      t.labels = read_labels(*v);
     const entry& keys = require(m, "keys", "list at least one API key (or \"sha256:<hex>\")");
     auto items = list_of(keys, false, "keys", true);
     if (items.empty())
       fail(keys, "must list at least one key");
-    for (const auto& item : items) {
-      std::string key = text(item, "a string", true);
-      auto [hash, prefix] = parse_key(item, key);
-      auto [it, fresh] = key_owners_.emplace(hash, item.path);
-      if (!fresh)
-        fail(item, "duplicate key: the same key as " + it->second);
-      key_config k;
-      k.hash = std::move(hash);
-      k.prefix = std::move(prefix);
-      t.keys.push_back(std::move(k));
-    }
-    if (auto* allowed = m.find("allowed_models")) {
-      for (const auto& item : list_of(*allowed, true, "model names")) {
-        std::string model = text(item, "a model name");
-        if (snap_->find_model(model) == nullptr)
-          fail(item, "unknown model " + quote(model) + "; configured models: " + model_names());
-        if (std::find(t.allowed_models.begin(), t.allowed_models.end(), model) != t.allowed_models.end())
-          fail(item, "model " + quote(model) + " is listed twice");
-        t.allowed_models.push_back(std::move(model));
-      }
-    }
+    for (const auto& item : items)
+      t.keys.push_back(read_key(item, t));
     return t;
+  }
+
+  // A key: a string (the key) or a mapping {key, name, budget, rpm, tpm, allowed_models, labels,
+  // expires_at}.
+  key_config read_key(const entry& item, const tenant_config& t) {
+    key_config k;
+    const entry* key_entry = &item;
+    std::optional<mapping> m;
+    if (item.value.IsMap()) {
+      m = open_map(item.value, item.path, item.mark,
+                   {"key", "name", "budget", "rpm", "tpm", "allowed_models", "labels", "expires_at"});
+      key_entry = &require(*m, "key", "the API key itself (or \"sha256:<hex>\")");
+    }
+    std::string key = text(*key_entry, "a string", true);
+    auto [hash, prefix] = parse_key(*key_entry, key);
+    auto [it, fresh] = key_owners_.emplace(hash, key_entry->path);
+    if (!fresh)
+      fail(*key_entry, "duplicate key: the same key as " + it->second);
+    k.hash = std::move(hash);
+    k.prefix = std::move(prefix);
+    if (!m)
+      return k;
+    if (auto* v = m->find("name")) {
+      k.name = text(*v, "a name");
+      if (k.name.size() > max_label_value_length || has_control(k.name))
+        fail(*v, "must be at most " + std::to_string(max_label_value_length)
+                     + " characters without control characters");
+    }
+    read_limits(*m, k.limits);
+    if (auto* v = m->find("allowed_models"))
+      k.allowed_models = read_allowed_models(*v, &t);
+    if (auto* v = m->find("labels"))
+      k.labels = read_labels(*v);
+    if (auto* v = m->find("expires_at")) {
+      std::string s = text(*v, "an RFC 3339 UTC time, e.g. 2027-01-31T00:00:00Z");
+      auto at = parse_rfc3339_utc(s);
+      if (!at)
+        fail(*v, "must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z, got " + quote(s));
+      k.expires_at = *at;
+    }
+    return k;
+  }
+
+  // `allowed_models` of a tenant (`within` null) or of a key of tenant `within`.
+  std::vector<std::string> read_allowed_models(const entry& e, const tenant_config* within) const {
+    std::vector<std::string> out;
+    for (const auto& item : list_of(e, true, "model names")) {
+      std::string model = text(item, "a model name");
+      if (snap_->find_model(model) == nullptr)
+        fail(item, "unknown model " + quote(model) + "; configured models: " + model_names());
+      if (within != nullptr && !within->allowed_models.empty() &&
+          std::find(within->allowed_models.begin(), within->allowed_models.end(), model) ==
+              within->allowed_models.end())
+        fail(item, "model " + quote(model) + " is not allowed for tenant " + quote(within->name)
+                       + "; a key may only narrow the tenant's allowed_models: "
+                       + join(within->allowed_models, ", "));
+      if (std::find(out.begin(), out.end(), model) != out.end())
+        fail(item, "model " + quote(model) + " is listed twice");
+      out.push_back(std::move(model));
+    }
+    return out;
+  }
+
+  // `budget`, `rpm` and `tpm` of a tenant or a key.
+  void read_limits(const mapping& m, limits_config& limits) const {
+    if (auto* v = m.find("budget"))
+      limits.budget = read_budget(*v);
+    if (auto* v = m.find("rpm"))
+      limits.rpm = static_cast<std::uint32_t>(integer(*v, 0, max_rpm));
+    if (auto* v = m.find("tpm"))
+      limits.tpm = static_cast<std::uint32_t>(integer(*v, 0, max_tpm));
+  }
+
+  budget_config read_budget(const entry& e) const {
+    mapping m = map_of(e, {"usd", "period", "soft_threshold"}, false);
+    budget_config b;
+    const entry& usd = require(m, "usd", "the cap in US dollars, e.g. usd: 50");
+    b.usd = number(usd, max_budget_usd);
+    if (b.usd <= 0)
+      fail(usd, "must be more than 0 (a key that may not spend should be removed or given "
+                "allowed_models: [])");
+    if (auto* v = m.find("period")) {
+      std::string s = text(*v, "a budget period");
+      auto p = parse_budget_period(s);
+      if (!p)
+        fail(*v, "unknown budget period " + quote(s) + "; valid periods: daily, weekly, monthly, total");
+      b.period = *p;
+    }
+    if (auto* v = m.find("soft_threshold")) {
+      b.soft_threshold = number(*v, 1);
+      if (b.soft_threshold <= 0)
+        fail(*v, "must be more than 0 and at most 1 (a fraction of usd, e.g. 0.8)");
+    }
+    return b;
+  }
+
+  // `labels`: a small mapping of name -> string, reported in GET /v1/key.
+  std::map<std::string, std::string> read_labels(const entry& e) const {
+    std::map<std::string, std::string> out;
+    if (e.value.IsNull())
+      return out;
+    if (!e.value.IsMap())
+      fail(e, "must be a mapping of label name to value, got " + describe(e.value));
+    mapping m = open_map(e.value, e.path, e.mark, {}, true);
+    if (m.entries.size() > max_labels)
+      fail(e, "must hold at most " + std::to_string(max_labels) + " labels, got "
+                  + std::to_string(m.entries.size()));
+    for (const auto& l : m.entries) {
+      if (!is_identifier(l.name))
+        fail(l.key.Mark(), l.path,
+             "label names must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+      std::string value = text(l, "a string");
+      if (value.size() > max_label_value_length || has_control(value))
+        fail(l, "must be at most " + std::to_string(max_label_value_length)
+                    + " characters without control characters");
+      out.emplace(l.name, std::move(value));
+    }
+    return out;
   }
 
   // A key as written: "sha256:<64 hex>" is kept as the digest; anything else is a plain key,

@@ -101,9 +101,9 @@ TEST_CASE("unknown keys are errors, with a suggestion for near misses") {
     auto e = with_models(minimal_providers) + R"(tenants:
   - name: dev
     keys: [ sk-dev-local ]
-    budget_usd: 5
+    spend_cap: 5
 )";
-    check_error(load_error(e), 11, 5, "tenants[0].budget_usd", "valid keys here: name, keys, allowed_models");
+    check_error(load_error(e), 11, 5, "tenants[0].spend_cap", "valid keys here: name, keys, allowed_models");
     CHECK_THAT(load_error(e).message, !Catch::Contains("did you mean"));
   }
 }
