@@ -1,6 +1,8 @@
 // Tenant settings ↔ JSON, with the bounds of admin_spec.hpp.
 #include "runtime/admin_spec.hpp"
 
+#include "config/budget_period.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -157,20 +159,6 @@ std::optional<spec_error> policy(const Value& v, config::data_policy& out) {
   return std::nullopt;
 }
 
-const char* period_name(config::budget_period p) {
-  switch (p) {
-    case config::budget_period::daily:
-      return "daily";
-    case config::budget_period::weekly:
-      return "weekly";
-    case config::budget_period::monthly:
-      return "monthly";
-    case config::budget_period::total:
-      return "total";
-  }
-  return "monthly";
-}
-
 void write_strings(json_writer& w, const std::vector<std::string>& items) {
   w.StartArray();
   for (const auto& s : items) write_string(w, s);
@@ -228,7 +216,7 @@ void write_tenant_settings(json_writer& w, const config::tenant_config& t) {
     w.Key("usd");
     w.Double(b->usd);
     w.Key("period");
-    w.String(period_name(b->period));
+    write_string(w, config::to_string(b->period));
     w.Key("soft_threshold");
     w.Double(b->soft_threshold);
     w.EndObject();

@@ -42,12 +42,6 @@ protocols::error_info missing_key_error() {
       "(Authorization: Bearer YOUR_KEY) or in an x-api-key header.");
 }
 
-protocols::error_info expired_key_error() {
-  return protocols::make_error(protocols::gateway_error::unauthorized,
-                               "This API key has expired. Ask your gateway administrator for a "
-                               "new one.");
-}
-
 protocols::error_info unknown_key_error() {
   return protocols::make_error(
       protocols::gateway_error::unauthorized,
@@ -68,7 +62,7 @@ key_table::key_table(config::snapshot_ptr config) : config_(std::move(config)) {
   for (const auto& tenant : config_->tenants) {
     for (const auto& key : tenant.keys) {
       // The loader rejects duplicate keys; should one slip through, the first tenant keeps it.
-      by_digest_.try_emplace(key.hash, entry{&tenant, key.hash, key.prefix, key.expires_at});
+      by_digest_.try_emplace(key.hash, entry{&tenant, key.hash, key.prefix});
     }
   }
 }
@@ -80,10 +74,6 @@ protocols::result<principal, protocols::error_info> key_table::authenticate(
   auto it = by_digest_.find(digest);
   if (it == by_digest_.end() || !config::constant_time_equal(digest, it->second.digest))
     return unknown_key_error();
-  // Checked at every request, so a key stops working the moment it expires (keys rotated with a
-  // grace period rely on this).
-  if (it->second.expires_at && std::chrono::system_clock::now() >= *it->second.expires_at)
-    return expired_key_error();
   return principal{it->second.tenant, it->second.prefix, it->second.digest.substr(0, 16)};
 }
 

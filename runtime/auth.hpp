@@ -2,8 +2,6 @@
 // is hashed (SHA-256) and its digest looked up; no actor hop, no plaintext key kept anywhere.
 #pragma once
 
-#include <chrono>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,8 +31,7 @@ class key_table {
   explicit key_table(config::snapshot_ptr config);
 
   /// The tenant that owns `key`, or an `unauthorized` error: a message saying how to pass a key
-  /// when `key` is empty, "Incorrect API key provided…" when it is unknown (never echoing it),
-  /// "This API key has expired…" past its `expires_at`.
+  /// when `key` is empty, "Incorrect API key provided…" when it is unknown (never echoing it).
   protocols::result<principal, protocols::error_info> authenticate(std::string_view key) const;
 
   /// Convenience: `authenticate(presented_key(authorization, x_api_key))`.
@@ -49,7 +46,6 @@ class key_table {
     const config::tenant_config* tenant;
     std::string digest;
     std::string prefix;
-    std::optional<std::chrono::system_clock::time_point> expires_at;
   };
   config::snapshot_ptr config_;
   std::unordered_map<std::string, entry> by_digest_;
