@@ -88,6 +88,14 @@ void gateway::submit(request_context ctx) {
   }
 }
 
+bool gateway::reload(config::snapshot_ptr next, std::chrono::milliseconds timeout) {
+  bool done = false;
+  caf::scoped_actor self{system_};
+  self->request(provider_supervisor_, timeout, reload_atom::value, std::move(next))
+      .receive([&](const routing_table_ptr&) { done = true; }, [](const caf::error&) {});
+  return done;
+}
+
 caf::actor gateway::provider_actor_for_test(std::size_t index) const {
   return routes_->load(std::memory_order_acquire)->provider_actors().at(index);
 }

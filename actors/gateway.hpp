@@ -91,6 +91,13 @@ class gateway {
   /// within `flush_timeout`.
   bool stop(std::chrono::milliseconds flush_timeout = std::chrono::seconds(10));
 
+  /// Hot reload: routes requests by `next` (models, targets, prices) from now on; requests
+  /// already started keep their routes. `next` must have the same providers, in the same order,
+  /// as the running config (runtime/config_reload.hpp checks). Blocks until the new routes are
+  /// published; false when the supervisor did not answer within `timeout`.
+  bool reload(config::snapshot_ptr next,
+              std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
   /// The current actor of provider `index` (tests kill it to exercise supervision).
   caf::actor provider_actor_for_test(std::size_t index) const;
 

@@ -25,7 +25,9 @@
 #include <caf/atom.hpp>
 
 #include "actors/gateway.hpp"
+#include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
+#include "runtime/config_reload.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/server.hpp"
 #include "runtime/sqlite_usage_store.hpp"
@@ -58,7 +60,10 @@ bool wait_until(Predicate done, std::chrono::steady_clock::duration limit) {
 }
 
 const char* signal_name(int sig) {
-  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
+  return sig == SIGINT    ? "SIGINT"
+         : sig == SIGTERM ? "SIGTERM"
+         : sig == SIGHUP  ? "SIGHUP"
+                          : "signal";
 }
 
 void run_io(net::io_context& io) {
@@ -111,6 +116,42 @@ std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
   return admin_parts{std::make_shared<admin_api>(std::move(store), config, live), live};
 }
 
+// SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
+// Runs on the main thread, which only waits for signals otherwise.
+void reload_config(const config::snapshot& started, const std::string& started_providers,
+                   actors::gateway& gw, admin_frontend& admin) {
+  const std::string& path = started.source;
+  auto loaded = config::load_file(path);
+  if (!loaded) {
+    log_line("error", "SIGHUP: configuration refused, the running one keeps serving: " +
+                          loaded.error().to_string());
+    return;
+  }
+  auto next = loaded.value();
+  auto check = check_reload(started, started_providers, *next, providers_section(path));
+  if (!check.refusal.empty()) {
+    log_line("error", "SIGHUP: configuration refused, the running one keeps serving: " + path +
+                          ": " + check.refusal);
+    return;
+  }
+  for (const auto& w : check.warnings) log_line("warning", "SIGHUP: " + w);
+  for (const auto& w : next->warnings) log_line("warning", w);
+  if (!gw.reload(next)) {
+    log_line("error",
+             "SIGHUP: the routes were not reloaded (the control plane did not answer); "
+             "the running configuration keeps serving");
+    return;
+  }
+  // Tenants and keys: on the admin worker, serialized with admin changes.
+  admin.run([next](admin_api& api) {
+    std::string error;
+    if (api.reload(next, error))
+      log_line("info", "SIGHUP: configuration reloaded from " + next->source);
+    else
+      log_line("error", "SIGHUP: routes reloaded, but tenants and keys were not: " + error);
+  });
+}
+
 }  // namespace
 
 void log_line(std::string_view level, std::string_view message) noexcept {
@@ -150,7 +191,10 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   sigemptyset(&shutdown_signals);
   sigaddset(&shutdown_signals, SIGINT);
   sigaddset(&shutdown_signals, SIGTERM);
+  sigaddset(&shutdown_signals, SIGHUP);  // reload; see the signal thread
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  // The providers: section as started, which a reload may not change.
+  const std::string started_providers = providers_section(config->source);
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& limits = config->server;
@@ -215,12 +259,20 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   bool signalled = false;
   int first_signal = 0;
   bool drained = false;
+  std::uint64_t reloads_requested = 0;
 
-  // The signal thread touches this frame only before its first notification; afterwards it only
-  // waits for a second signal, which ends the process at once.
-  std::thread([&shutdown_signals, &mutex, &cv, &signalled, &first_signal] {
+  // The signal thread touches this frame only until its shutdown notification; afterwards it
+  // only waits for a second SIGINT/SIGTERM, which ends the process at once (SIGHUP then stays
+  // blocked and pending: no reload during a drain).
+  std::thread([&shutdown_signals, &mutex, &cv, &signalled, &first_signal, &reloads_requested] {
     int sig = 0;
-    sigwait(&shutdown_signals, &sig);
+    for (;;) {
+      sigwait(&shutdown_signals, &sig);
+      if (sig != SIGHUP) break;
+      std::lock_guard<std::mutex> guard{mutex};
+      ++reloads_requested;
+      cv.notify_all();
+    }
     {
       std::lock_guard<std::mutex> guard{mutex};
       signalled = true;
@@ -237,7 +289,15 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   }).detach();
 
   std::unique_lock<std::mutex> lock{mutex};
-  cv.wait(lock, [&] { return signalled; });
+  std::uint64_t reloads_done = 0;
+  for (;;) {
+    cv.wait(lock, [&] { return signalled || reloads_requested != reloads_done; });
+    if (signalled) break;
+    reloads_done = reloads_requested;  // several SIGHUPs in a row: one reload reads the file
+    lock.unlock();
+    reload_config(*config, started_providers, *gw, *frontend);
+    lock.lock();
+  }
   log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
                        std::to_string(limits.drain_timeout.count()) +
                        " ms (send it again to exit at once)");
