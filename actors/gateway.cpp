@@ -21,7 +21,11 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
       routes_(std::make_shared<routing_slot>()),
       usage_stats_(std::make_shared<usage_writer_stats>()) {
   if (!ports_.time) ports_.time = std::make_shared<steady_clock>();
-  if (ports_.usage) usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_);
+  if (ports_.usage) {
+    usage_writer_options spool;
+    spool.max_pending = config_->server.usage_spool_records;
+    usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_, spool);
+  }
   for (const auto& prov : config_->providers) {
     auto s = std::make_shared<provider_stats>();
     s->name = prov.name;

@@ -232,7 +232,8 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                          exporter, admin->live,
                          [frontend](admin_request req, std::function<void(admin_response)> done) {
                            frontend->handle(std::move(req), std::move(done));
-                         }});
+                         },
+                         &gw->usage_stats()});
   exporter->attach(gw, &srv->stats());
 
   if (auto ec = srv->listen()) {

@@ -47,6 +47,9 @@ struct server_options {
   /// Answers an authenticated /admin/* call (production: `admin_frontend::handle`); `done` may
   /// run on any thread. Null makes /admin/* answer 404.
   std::function<void(admin_request, std::function<void(admin_response)>)> admin;
+  /// The usage writer's figures, for fail-closed refusals and readiness (see storage_guard.hpp);
+  /// null = no usage store. Must outlive every session (production: the gateway's).
+  const actors::usage_writer_stats* usage = nullptr;
 };
 
 /// The HTTP/1.1 ingress server. Create with `std::make_shared`; sessions keep it alive.

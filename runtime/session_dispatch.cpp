@@ -14,6 +14,7 @@
 #include "runtime/routes.hpp"
 #include "runtime/server.hpp"
 #include "runtime/session.hpp"
+#include "runtime/storage_guard.hpp"
 
 namespace switchyard::runtime {
 
@@ -148,9 +149,9 @@ void session::dispatch(request_type& req) {
       respond(*channel, 200, "application/json", std::string{health_live_body()});
       return;
     case route::health_ready: {
-      bool draining = server_->draining();
-      respond(*channel, draining ? 503 : 200, "application/json",
-              std::string{health_ready_body(draining)});
+      auto ready = readiness(server_->draining(), storage_state_of(server_->options().usage),
+                             server_->limits().fail_closed_on_storage_error);
+      respond(*channel, ready.status, "application/json", std::move(ready.body));
       return;
     }
     case route::metrics:
@@ -187,6 +188,12 @@ void session::dispatch(request_type& req) {
     return;
   }
 
+  // Fail closed: a request whose usage record could not be kept is not served.
+  if (auto refused = unbillable_error(storage_state_of(server_->options().usage),
+                                      server_->limits().fail_closed_on_storage_error)) {
+    channel->send_error(*refused);
+    return;
+  }
   auto decoded = decode_api_request(match.which, req.body());
   if (!decoded) {
     channel->send_error(decoded.error());
