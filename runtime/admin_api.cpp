@@ -50,6 +50,12 @@ admin_response conflict(const std::string& what, const std::string& param = {}) 
   return admin_error(409, "conflict_error", what, param);
 }
 
+admin_response file_tenant_conflict(const std::string& name, const std::string& file) {
+  return conflict("Tenant \"" + name + "\" comes from the config file (" + file +
+                      "), which the admin API does not change; edit the file and reload (SIGHUP).",
+                  "name");
+}
+
 admin_response method_not_allowed(const admin_request& req, std::string allow) {
   auto r = admin_error(405, "method_not_allowed",
                        "Method " + req.method + " is not allowed on " +
@@ -239,6 +245,23 @@ void admin_api::publish_after_change() {
     log_line("error", "an admin change was stored but could not be applied yet: " + error);
 }
 
+admin_response admin_api::finish_change(admin_store::transaction& tx, const audit_entry& entry,
+                                        unsigned status, std::string body) {
+  std::string error;
+  if (!store_->append_audit(entry, error) || !tx.commit(error)) return storage_failed(error);
+  publish_after_change();
+  return json_answer(status, std::move(body));
+}
+
+std::optional<admin_response> admin_api::find_stored_tenant(const std::string& name,
+                                                            std::optional<stored_tenant>& out,
+                                                            const char* param) {
+  std::string error;
+  if (!store_->find_tenant(name, out, error)) return storage_failed(error);
+  if (!out) return not_found("No tenant named \"" + name.substr(0, 64) + "\".", param);
+  return std::nullopt;
+}
+
 admin_response admin_api::handle(const admin_request& req) {
   try {
     return dispatch(req);
@@ -338,7 +361,7 @@ admin_response admin_api::get_tenant(const std::string& name) {
         200, tenant_json(*t, "config", t->keys.size() + active_keys_of(name, keys, now), nullptr));
   std::optional<stored_tenant> st;
   if (!store_->find_tenant(name, st, error)) return storage_failed(error);
-  if (!st) return not_found("No tenant named \"" + name + "\".", "name");
+  if (!st) return not_found("No tenant named \"" + name.substr(0, 64) + "\".", "name");
   auto t = tenant_from_stored(st->name, st->spec);
   if (!t) return internal_error("The stored settings of tenant \"" + name + "\" are unreadable.");
   return json_answer(200, tenant_json(*t, "admin", active_keys_of(name, keys, now), &*st));
@@ -374,20 +397,13 @@ admin_response admin_api::create_tenant(const admin_request& req) {
   if (existing) return conflict("Tenant \"" + t.name + "\" already exists.", "name");
   const auto now = now_();
   stored_tenant st{t.name, tenant_settings_json(t), now, now};
-  const auto after = tenant_json(t, "admin", 0, &st);
-  if (!store_->insert_tenant(st, error) ||
-      !store_->append_audit({0, now, req.actor, "tenant.create", t.name, "null", after}, error) ||
-      !tx.commit(error))
-    return storage_failed(error);
-  publish_after_change();
-  return json_answer(201, after);
+  auto after = tenant_json(t, "admin", 0, &st);
+  if (!store_->insert_tenant(st, error)) return storage_failed(error);
+  return finish_change(tx, {0, now, req.actor, "tenant.create", t.name, "null", after}, 201, after);
 }
 
 admin_response admin_api::patch_tenant(const std::string& name, const admin_request& req) {
-  if (file_->find_tenant(name) != nullptr)
-    return conflict("Tenant \"" + name + "\" comes from the config file (" + file_->source +
-                        "); change it there and reload (SIGHUP).",
-                    "name");
+  if (file_->find_tenant(name) != nullptr) return file_tenant_conflict(name, file_->source);
   rapidjson::Document body;
   if (auto bad = parse_body(req.body, body, false)) return *bad;
   if (auto n = body.FindMember("name");
@@ -397,8 +413,7 @@ admin_response admin_api::patch_tenant(const std::string& name, const admin_requ
   admin_store::transaction tx{*store_};
   if (!tx.started(error)) return storage_failed(error);
   std::optional<stored_tenant> st;
-  if (!store_->find_tenant(name, st, error)) return storage_failed(error);
-  if (!st) return not_found("No tenant named \"" + name + "\".", "name");
+  if (auto missing = find_stored_tenant(name, st, "name")) return *missing;
   auto t = tenant_from_stored(st->name, st->spec);
   if (!t) return internal_error("The stored settings of tenant \"" + name + "\" are unreadable.");
   std::vector<stored_key> keys;
@@ -412,26 +427,18 @@ admin_response admin_api::patch_tenant(const std::string& name, const admin_requ
     return from_spec_error(*e);
   st->spec = tenant_settings_json(*t);
   st->updated_at_ms = now;
-  const auto after = tenant_json(*t, "admin", active, &*st);
-  if (!store_->update_tenant(name, st->spec, now, error) ||
-      !store_->append_audit({0, now, req.actor, "tenant.update", name, before, after}, error) ||
-      !tx.commit(error))
-    return storage_failed(error);
-  publish_after_change();
-  return json_answer(200, after);
+  auto after = tenant_json(*t, "admin", active, &*st);
+  if (!store_->update_tenant(name, st->spec, now, error)) return storage_failed(error);
+  return finish_change(tx, {0, now, req.actor, "tenant.update", name, before, after}, 200, after);
 }
 
 admin_response admin_api::delete_tenant(const std::string& name, const admin_request& req) {
-  if (file_->find_tenant(name) != nullptr)
-    return conflict("Tenant \"" + name + "\" comes from the config file (" + file_->source +
-                        "); remove it there and reload (SIGHUP).",
-                    "name");
+  if (file_->find_tenant(name) != nullptr) return file_tenant_conflict(name, file_->source);
   std::string error;
   admin_store::transaction tx{*store_};
   if (!tx.started(error)) return storage_failed(error);
   std::optional<stored_tenant> st;
-  if (!store_->find_tenant(name, st, error)) return storage_failed(error);
-  if (!st) return not_found("No tenant named \"" + name + "\".", "name");
+  if (auto missing = find_stored_tenant(name, st, "name")) return *missing;
   std::vector<stored_key> keys;
   if (!store_->keys(name, keys, error)) return storage_failed(error);
   const auto now = now_();
@@ -439,11 +446,8 @@ admin_response admin_api::delete_tenant(const std::string& name, const admin_req
   auto t = tenant_from_stored(st->name, st->spec);
   const auto before = t ? tenant_json(*t, "admin", active, &*st) : std::string{"null"};
   // Its keys are revoked, not deleted: their usage records keep pointing at a known key.
-  if (!store_->revoke_tenant_keys(name, now, error) || !store_->delete_tenant(name, error) ||
-      !store_->append_audit({0, now, req.actor, "tenant.delete", name, before, "null"}, error) ||
-      !tx.commit(error))
+  if (!store_->revoke_tenant_keys(name, now, error) || !store_->delete_tenant(name, error))
     return storage_failed(error);
-  publish_after_change();
   rapidjson::StringBuffer buf;
   json_writer w{buf};
   w.StartObject();
@@ -454,7 +458,8 @@ admin_response admin_api::delete_tenant(const std::string& name, const admin_req
   w.Key("revoked_keys");
   w.Uint64(active);
   w.EndObject();
-  return json_answer(200, protocols::detail::to_string(buf));
+  return finish_change(tx, {0, now, req.actor, "tenant.delete", name, before, "null"}, 200,
+                       protocols::detail::to_string(buf));
 }
 
 admin_response admin_api::create_key(const std::string& tenant, const admin_request& req) {
@@ -471,28 +476,22 @@ admin_response admin_api::create_key(const std::string& tenant, const admin_requ
   if (!tx.started(error)) return storage_failed(error);
   if (file_->find_tenant(tenant) == nullptr) {
     std::optional<stored_tenant> st;
-    if (!store_->find_tenant(tenant, st, error)) return storage_failed(error);
-    if (!st) return not_found("No tenant named \"" + tenant + "\".", "tenant");
+    if (auto missing = find_stored_tenant(tenant, st, "tenant")) return *missing;
   }
   auto made = new_key(tenant, std::move(name), now);
   if (!made) return internal_error("The random number generator failed; no key was created.");
   auto& [key, plain] = *made;
   key.expires_at_ms = expires;
-  if (!store_->insert_key(key, error) ||
-      !store_->append_audit({0, now, req.actor, "key.create", key.id, "null", key_json(key, now)},
-                            error) ||
-      !tx.commit(error))
-    return storage_failed(error);
-  publish_after_change();
-  return json_answer(201, created_key_json(key, plain, now, nullptr));
+  if (!store_->insert_key(key, error)) return storage_failed(error);
+  return finish_change(tx, {0, now, req.actor, "key.create", key.id, "null", key_json(key, now)},
+                       201, created_key_json(key, plain, now, nullptr));
 }
 
 admin_response admin_api::list_keys(const std::string& tenant) {
   std::string error;
   if (!tenant.empty() && file_->find_tenant(tenant) == nullptr) {
     std::optional<stored_tenant> st;
-    if (!store_->find_tenant(tenant, st, error)) return storage_failed(error);
-    if (!st) return not_found("No tenant named \"" + tenant + "\".", "tenant");
+    if (auto missing = find_stored_tenant(tenant, st, "tenant")) return *missing;
   }
   std::vector<stored_key> keys;
   if (!store_->keys(tenant, keys, error)) return storage_failed(error);
@@ -536,13 +535,9 @@ admin_response admin_api::revoke_key(const std::string& id, const admin_request&
   const auto now = now_();
   const auto before = key_json(*k, now);
   k->revoked_at_ms = now;
-  const auto after = key_json(*k, now);
-  if (!store_->revoke_key(id, now, error) ||
-      !store_->append_audit({0, now, req.actor, "key.revoke", id, before, after}, error) ||
-      !tx.commit(error))
-    return storage_failed(error);
-  publish_after_change();
-  return json_answer(200, after);
+  auto after = key_json(*k, now);
+  if (!store_->revoke_key(id, now, error)) return storage_failed(error);
+  return finish_change(tx, {0, now, req.actor, "key.revoke", id, before, after}, 200, after);
 }
 
 admin_response admin_api::rotate_key(const std::string& id, const admin_request& req) {
@@ -588,12 +583,9 @@ admin_response admin_api::rotate_key(const std::string& id, const admin_request&
   }
   const auto old_after = key_json(*old, now);
   const auto after = created_key_json(key, "", now, &old_after);  // no secret in the audit log
-  if (!changed || !store_->insert_key(key, error) ||
-      !store_->append_audit({0, now, req.actor, "key.rotate", id, before, after}, error) ||
-      !tx.commit(error))
-    return storage_failed(error);
-  publish_after_change();
-  return json_answer(201, created_key_json(key, plain, now, &old_after));
+  if (!changed || !store_->insert_key(key, error)) return storage_failed(error);
+  return finish_change(tx, {0, now, req.actor, "key.rotate", id, before, after}, 201,
+                       created_key_json(key, plain, now, &old_after));
 }
 
 }  // namespace switchyard::runtime

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -64,7 +65,6 @@ class admin_api {
   const config::snapshot_ptr& file() const noexcept { return file_; }
 
  private:
-  struct route_args;
   admin_response dispatch(const admin_request& req);
   admin_response list_tenants();
   admin_response get_tenant(const std::string& name);
@@ -78,6 +78,14 @@ class admin_api {
   admin_response rotate_key(const std::string& id, const admin_request& req);
   admin_response usage(const admin_request& req);
   admin_response audit(const admin_request& req);
+  /// Audits `entry`, commits `tx` and publishes; answers `body` with `status`, or 503 (then
+  /// nothing was changed).
+  admin_response finish_change(admin_store::transaction& tx, const audit_entry& entry,
+                               unsigned status, std::string body);
+  /// Loads stored tenant `name` into `out`; a 404 naming `param` (or a 503) when it cannot.
+  std::optional<admin_response> find_stored_tenant(const std::string& name,
+                                                   std::optional<stored_tenant>& out,
+                                                   const char* param);
   /// Publishes after a committed change; a failure is logged (the change is stored and applies
   /// at the next successful publish).
   void publish_after_change();
