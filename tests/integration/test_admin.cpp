@@ -69,6 +69,12 @@ TEST_CASE("admin: only the admin key reaches /admin (401 without, 403 for tenant
     CHECK(json_string(tenant.json(), "error/type") == "permission_error");
     CHECK(admin(gw.port(), "GET", target).status == 200);
   }
+  auto providers = admin(gw.port(), "GET", "/admin/providers").json();
+  CHECK(json_string(providers, "data/0/name") == "demo");
+  CHECK(json_string(providers, "data/0/type") == "mock");
+  CHECK(json_at(providers, "data/0/limit")->GetUint() == 64);
+  CHECK(json_at(providers, "data/0/admitted_total") != nullptr);
+  CHECK(json_at(providers, "data/0/circuit")->IsNull());
   // x-api-key works like Bearer; the admin key is not a tenant key for /v1.
   CHECK(
       http_request(gw.port(), "GET", "/admin/tenants", {}, {{"x-api-key", std::string{admin_key}}})
