@@ -50,6 +50,14 @@ admin_response conflict(const std::string& what, const std::string& param = {}) 
   return admin_error(409, "conflict_error", what, param);
 }
 
+// Accepts the models `file` configures.
+model_check configured_model(const config::snapshot_ptr& file) {
+  return [file](const std::string& m) -> std::optional<std::string> {
+    if (file->find_model(m) != nullptr) return std::nullopt;
+    return "unknown model \"" + m + "\"; configured models are listed by GET /v1/models";
+  };
+}
+
 admin_response file_tenant_conflict(const std::string& name, const std::string& file) {
   return conflict("Tenant \"" + name + "\" comes from the config file (" + file +
                       "), which the admin API does not change; edit the file and reload (SIGHUP).",
@@ -382,9 +390,7 @@ admin_response admin_api::create_tenant(const admin_request& req) {
   config::tenant_config t;
   t.name.assign(name_member->value.GetString(), name_member->value.GetStringLength());
   const auto file = file_;
-  if (auto e = apply_tenant_settings(
-          body, t, [&file](const std::string& m) { return file->find_model(m) != nullptr; }))
-    return from_spec_error(*e);
+  if (auto e = apply_tenant_settings(body, t, configured_model(file))) return from_spec_error(*e);
   if (file_->find_tenant(t.name) != nullptr)
     return conflict("Tenant \"" + t.name + "\" is defined in the config file (" + file_->source +
                         "); choose another name.",
@@ -422,9 +428,7 @@ admin_response admin_api::patch_tenant(const std::string& name, const admin_requ
   const auto active = active_keys_of(name, keys, now);
   const auto before = tenant_json(*t, "admin", active, &*st);
   const auto file = file_;
-  if (auto e = apply_tenant_settings(
-          body, *t, [&file](const std::string& m) { return file->find_model(m) != nullptr; }))
-    return from_spec_error(*e);
+  if (auto e = apply_tenant_settings(body, *t, configured_model(file))) return from_spec_error(*e);
   st->spec = tenant_settings_json(*t);
   st->updated_at_ms = now;
   auto after = tenant_json(*t, "admin", active, &*st);
@@ -465,7 +469,6 @@ admin_response admin_api::delete_tenant(const std::string& name, const admin_req
 admin_response admin_api::create_key(const std::string& tenant, const admin_request& req) {
   rapidjson::Document body;
   if (auto bad = parse_body(req.body, body, true)) return *bad;
-  if (auto bad = reject_unknown(body, {"name", "expires_at"})) return *bad;
   const auto now = now_();
   std::string name;
   std::optional<std::int64_t> expires;
@@ -474,14 +477,31 @@ admin_response admin_api::create_key(const std::string& tenant, const admin_requ
   std::string error;
   admin_store::transaction tx{*store_};
   if (!tx.started(error)) return storage_failed(error);
-  if (file_->find_tenant(tenant) == nullptr) {
+  // The tenant's allowed models bound the key's own.
+  std::vector<std::string> tenant_models;
+  if (const auto* t = file_->find_tenant(tenant)) {
+    tenant_models = t->allowed_models;
+  } else {
     std::optional<stored_tenant> st;
     if (auto missing = find_stored_tenant(tenant, st, "tenant")) return *missing;
+    if (auto t = tenant_from_stored(st->name, st->spec)) tenant_models = t->allowed_models;
   }
+  const auto file = file_;
+  config::key_config settings;
+  if (auto e = apply_key_settings(
+          body, settings, [&](const std::string& m) -> std::optional<std::string> {
+            if (auto unknown = configured_model(file)(m)) return unknown;
+            if (!tenant_models.empty() &&
+                std::find(tenant_models.begin(), tenant_models.end(), m) == tenant_models.end())
+              return "model \"" + m + "\" is not in tenant \"" + tenant + "\"'s allowed_models";
+            return std::nullopt;
+          }))
+    return from_spec_error(*e);
   auto made = new_key(tenant, std::move(name), now);
   if (!made) return internal_error("The random number generator failed; no key was created.");
   auto& [key, plain] = *made;
   key.expires_at_ms = expires;
+  key.spec = key_settings_json(settings);
   if (!store_->insert_key(key, error)) return storage_failed(error);
   return finish_change(tx, {0, now, req.actor, "key.create", key.id, "null", key_json(key, now)},
                        201, created_key_json(key, plain, now, nullptr));
@@ -570,6 +590,7 @@ admin_response admin_api::rotate_key(const std::string& id, const admin_request&
   if (!made) return internal_error("The random number generator failed; no key was created.");
   auto& [key, plain] = *made;
   key.expires_at_ms = expires;
+  key.spec = old->spec;  // the replacement keeps the old key's own settings
   bool changed = false;
   if (grace == 0) {
     old->revoked_at_ms = now;

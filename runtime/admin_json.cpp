@@ -2,6 +2,7 @@
 #include "runtime/admin_json.hpp"
 
 #include "protocols/percent_decode.hpp"
+#include "runtime/admin_spec.hpp"
 #include "runtime/time_text.hpp"
 
 namespace switchyard::runtime {
@@ -72,6 +73,8 @@ void write_key_fields(json_writer& w, const stored_key& k, std::int64_t now_ms) 
   time_or_null(k.expires_at_ms);
   w.Key("revoked_at");
   time_or_null(k.revoked_at_ms);
+  config::key_config settings;
+  if (key_settings_from_stored(k.spec, settings)) write_key_settings(w, settings);
 }
 
 std::string key_json(const stored_key& k, std::int64_t now_ms) {

@@ -31,7 +31,8 @@ admin_response json_answer(unsigned status, std::string body);
 std::string_view key_status(const stored_key& k, std::int64_t now_ms);
 
 /// The members of a key's JSON: id, tenant, name, prefix, status, created_at, expires_at,
-/// revoked_at. Never its digest.
+/// revoked_at, then its own settings (allowed_models, budget, rpm, tpm, labels, policy). Never
+/// its digest.
 void write_key_fields(protocols::detail::json_writer& w, const stored_key& k, std::int64_t now_ms);
 
 /// `{<write_key_fields>}` as a string (audit summaries).

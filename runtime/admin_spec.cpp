@@ -177,21 +177,25 @@ bool valid_tenant_name(std::string_view name) noexcept {
                      [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
-std::optional<spec_error> apply_tenant_settings(const Value& body, config::tenant_config& t,
-                                                const model_check& known_model) {
+namespace {
+
+// The settings tenants and keys share (`allowed_models`, `budget`, `rpm`, `tpm`, `labels`,
+// `policy`) onto `t`, which both `tenant_config` and `key_config` are; `own` lists the other
+// fields the caller reads itself.
+template <class Holder>
+std::optional<spec_error> apply_settings(const Value& body, Holder& t,
+                                         const model_check& known_model,
+                                         std::initializer_list<std::string_view> known) {
   if (!body.IsObject()) return wrong("", "the body must be a JSON object");
-  if (auto e = unknown_member(
-          body, "", {"name", "allowed_models", "budget", "rpm", "tpm", "labels", "policy"}))
-    return e;
+  if (auto e = unknown_member(body, "", known)) return e;
   // Work on a copy: a body rejected half-way changes nothing.
-  config::tenant_config next = t;
+  Holder next = t;
   if (auto m = body.FindMember("allowed_models"); m != body.MemberEnd()) {
     if (auto e = string_list(m->value, "allowed_models", next.allowed_models)) return e;
     if (known_model)
       for (std::size_t i = 0; i < next.allowed_models.size(); ++i)
-        if (!known_model(next.allowed_models[i]))
-          return wrong("allowed_models[" + std::to_string(i) + "]",
-                       "unknown model \"" + next.allowed_models[i] + "\"");
+        if (auto why = known_model(next.allowed_models[i]))
+          return wrong("allowed_models[" + std::to_string(i) + "]", *why);
   }
   if (auto m = body.FindMember("budget"); m != body.MemberEnd())
     if (auto e = budget(m->value, next.limits.budget)) return e;
@@ -207,7 +211,8 @@ std::optional<spec_error> apply_tenant_settings(const Value& body, config::tenan
   return std::nullopt;
 }
 
-void write_tenant_settings(json_writer& w, const config::tenant_config& t) {
+template <class Holder>
+void write_settings(json_writer& w, const Holder& t) {
   w.Key("allowed_models");
   write_strings(w, t.allowed_models);
   w.Key("budget");
@@ -245,6 +250,44 @@ void write_tenant_settings(json_writer& w, const config::tenant_config& t) {
   w.Key("regions");
   write_strings(w, t.policy.regions);
   w.EndObject();
+}
+
+}  // namespace
+
+std::optional<spec_error> apply_tenant_settings(const Value& body, config::tenant_config& t,
+                                                const model_check& known_model) {
+  return apply_settings(body, t, known_model,
+                        {"name", "allowed_models", "budget", "rpm", "tpm", "labels", "policy"});
+}
+
+std::optional<spec_error> apply_key_settings(const Value& body, config::key_config& k,
+                                             const model_check& allowed_model) {
+  return apply_settings(
+      body, k, allowed_model,
+      {"name", "expires_at", "allowed_models", "budget", "rpm", "tpm", "labels", "policy"});
+}
+
+void write_tenant_settings(json_writer& w, const config::tenant_config& t) {
+  write_settings(w, t);
+}
+
+void write_key_settings(json_writer& w, const config::key_config& k) {
+  write_settings(w, k);
+}
+
+std::string key_settings_json(const config::key_config& k) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  write_settings(w, k);
+  w.EndObject();
+  return protocols::detail::to_string(buf);
+}
+
+bool key_settings_from_stored(const std::string& settings, config::key_config& k) {
+  rapidjson::Document doc;
+  doc.Parse(settings.data(), settings.size());
+  return !doc.HasParseError() && !apply_key_settings(doc, k);
 }
 
 std::string tenant_settings_json(const config::tenant_config& t) {

@@ -31,8 +31,8 @@ inline constexpr std::size_t max_text_bytes = 256;
 /// safe in a URL path, a log line and a CSV cell.
 bool valid_tenant_name(std::string_view name) noexcept;
 
-/// Whether a model name is configured (nullptr = any name is accepted).
-using model_check = std::function<bool(const std::string&)>;
+/// Why a model name may not be listed, or nullopt when it may (nullptr = any name is accepted).
+using model_check = std::function<std::optional<std::string>(const std::string&)>;
 
 /// Applies the settings in JSON object `body` onto `t`: `allowed_models`, `budget` (object or
 /// null), `rpm`, `tpm`, `labels`, `policy`. Fields absent from `body` keep their value (PATCH
@@ -44,6 +44,20 @@ std::optional<spec_error> apply_tenant_settings(const rapidjson::Value& body,
 /// `t`'s settings as members of the JSON object the caller has started (the fields
 /// `apply_tenant_settings` reads), without its name or keys.
 void write_tenant_settings(protocols::detail::json_writer& w, const config::tenant_config& t);
+
+/// The same settings for one key (`allowed_models` then narrows its tenant's, checked by
+/// `allowed_model`), besides `name` and `expires_at`, which the caller reads.
+std::optional<spec_error> apply_key_settings(const rapidjson::Value& body, config::key_config& k,
+                                             const model_check& allowed_model = nullptr);
+
+/// `write_tenant_settings` for a key.
+void write_key_settings(protocols::detail::json_writer& w, const config::key_config& k);
+
+/// A key's settings as a whole JSON object (what the store keeps).
+std::string key_settings_json(const config::key_config& k);
+
+/// Applies stored key settings onto `k`; false if they are corrupt.
+bool key_settings_from_stored(const std::string& settings, config::key_config& k);
 
 /// `write_tenant_settings` as a whole JSON object (what the store keeps).
 std::string tenant_settings_json(const config::tenant_config& t);

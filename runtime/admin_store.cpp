@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS keys (
   hash          TEXT    NOT NULL UNIQUE,
   created_at_ms INTEGER NOT NULL,
   expires_at_ms INTEGER,
-  revoked_at_ms INTEGER
+  revoked_at_ms INTEGER,
+  spec          TEXT    NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS keys_tenant ON keys (tenant);
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -102,7 +103,7 @@ stored_tenant read_tenant(const statement& s) {
 }
 
 constexpr const char* key_columns =
-    "id, tenant, name, prefix, hash, created_at_ms, expires_at_ms, revoked_at_ms";
+    "id, tenant, name, prefix, hash, created_at_ms, expires_at_ms, revoked_at_ms, spec";
 
 stored_key read_key(const statement& s) {
   stored_key k;
@@ -114,6 +115,7 @@ stored_key read_key(const statement& s) {
   k.created_at_ms = s.int64(5);
   k.expires_at_ms = s.opt_int64(6);
   k.revoked_at_ms = s.opt_int64(7);
+  k.spec = s.text(8);
   return k;
 }
 
@@ -296,7 +298,7 @@ bool admin_store::find_key(const std::string& id, std::optional<stored_key>& out
 
 bool admin_store::insert_key(const stored_key& k, std::string& error) {
   const std::string sql =
-      std::string{"INSERT INTO keys ("} + key_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
+      std::string{"INSERT INTO keys ("} + key_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
   statement s{db_, sql.c_str()};
   if (!s.ok(error)) return false;
   s.bind(1, k.id);
@@ -307,6 +309,7 @@ bool admin_store::insert_key(const stored_key& k, std::string& error) {
   s.bind(6, k.created_at_ms);
   s.bind(7, k.expires_at_ms);
   s.bind(8, k.revoked_at_ms);
+  s.bind(9, k.spec);
   return s.run(error);
 }
 

@@ -33,6 +33,7 @@ struct stored_key {
   std::int64_t created_at_ms = 0;
   std::optional<std::int64_t> expires_at_ms;  ///< unset = never
   std::optional<std::int64_t> revoked_at_ms;  ///< unset = active
+  std::string spec = "{}";  ///< its own settings as JSON (admin_spec.hpp), on top of the tenant's
 };
 
 /// One admin change. `before`/`after` are JSON summaries that never hold a secret.

@@ -35,6 +35,10 @@ config::snapshot_ptr merge_store(const config::snapshot& file, const store_conte
       continue;
     }
     config::key_config key;
+    if (!key_settings_from_stored(k.spec, key)) {
+      warnings.push_back("key " + k.id + " has unreadable settings; it does not authenticate");
+      continue;
+    }
     key.hash = k.hash;
     key.prefix = k.prefix;
     key.name = k.name;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -369,4 +370,41 @@ TEST_CASE("tenant settings: round trip through the stored JSON", "[admin][spec]"
   CHECK(valid_tenant_name("a.b_c-1"));
   CHECK_FALSE(valid_tenant_name("-a"));
   CHECK_FALSE(valid_tenant_name(std::string(65, 'a')));
+}
+
+TEST_CASE("admin api: keys carry their own settings, bounded by the tenant's", "[admin][api]") {
+  fixture f;
+  REQUIRE(
+      f.call("POST", "/admin/tenants", R"({"name":"narrow","allowed_models":["chat"]})").status ==
+      201);
+  auto outside = f.call("POST", "/admin/tenants/narrow/keys", R"({"allowed_models":["other"]})");
+  CHECK(outside.status == 400);
+  CHECK(str(f.json(outside)["error"], "param") == "allowed_models[0]");
+  CHECK(f.call("POST", "/admin/tenants/narrow/keys", R"({"colour":"red"})").status == 400);
+  CHECK(f.call("POST", "/admin/tenants/narrow/keys", R"({"rpm":-2})").status == 400);
+
+  auto made = f.call("POST", "/admin/tenants/narrow/keys",
+                     R"({"name":"svc","rpm":7,"budget":{"usd":3,"period":"daily"},)"
+                     R"("allowed_models":["chat"],"labels":{"app":"x"}})");
+  REQUIRE(made.status == 201);
+  auto doc = f.json(made);
+  CHECK(doc["rpm"].GetUint() == 7);
+  CHECK(doc["budget"]["usd"].GetDouble() == 3);
+  const auto key = str(doc, "key");
+  auto who = f.live->current()->keys.authenticate(key);
+  REQUIRE(who.ok());
+  const auto& keys = who->tenant->keys;
+  auto it = std::find_if(keys.begin(), keys.end(), [&](const config::key_config& k) {
+    return k.hash == config::sha256_hex(key);
+  });
+  REQUIRE(it != keys.end());
+  CHECK(it->limits.rpm == 7);
+  CHECK(it->limits.budget->period == config::budget_period::daily);
+  CHECK(it->allowed_models == std::vector<std::string>{"chat"});
+  CHECK(it->labels.at("app") == "x");
+
+  // The replacement of a rotated key keeps its settings.
+  auto rotated = f.json(f.call("POST", "/admin/keys/" + str(doc, "id") + "/rotate"));
+  CHECK(rotated["rpm"].GetUint() == 7);
+  CHECK(str(rotated, "name") == "svc");
 }
