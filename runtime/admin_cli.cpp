@@ -165,12 +165,25 @@ std::string tenant_body(const command_line& cl) {
   return protocols::detail::to_string(buf);
 }
 
-// The JSON body of `keys create` / `keys rotate`.
+// The JSON body of `keys create` / `keys rotate`: the flags, plus the settings of --json.
 std::string key_body(const command_line& cl) {
   using protocols::detail::json_writer;
+  rapidjson::Document settings;
+  settings.SetObject();
+  if (const auto* json = cl.option("json")) {
+    settings.Parse(json->data(), json->size());
+    if (settings.HasParseError() || !settings.IsObject())
+      throw usage_error{"--json must be a JSON object"};
+    if (settings.HasMember("name") || settings.HasMember("expires_at"))
+      throw usage_error{"give the name and expiry with --name and --expires-at, not in --json"};
+  }
   rapidjson::StringBuffer buf;
   json_writer w{buf};
   w.StartObject();
+  for (auto it = settings.MemberBegin(); it != settings.MemberEnd(); ++it) {
+    w.Key(it->name.GetString(), it->name.GetStringLength());
+    it->value.Accept(w);
+  }
   if (const auto* n = cl.option("name")) {
     w.Key("name");
     protocols::detail::write_string(w, *n);
@@ -214,7 +227,7 @@ admin_request to_request(const command_line& cl) {
     r.method = "DELETE";
     r.target = "/admin/tenants/" + cl.words[2];
   } else if (group == "keys" && verb == "create") {
-    expect(cl, 3, {"name", "expires-at"});
+    expect(cl, 3, {"name", "expires-at", "json"});
     r.method = "POST";
     r.target = "/admin/tenants/" + cl.words[2] + "/keys";
     r.body = key_body(cl);
@@ -265,7 +278,8 @@ void print_admin_usage(std::ostream& os) {
         "daily|weekly|monthly|total]]\n"
         "                      [--models m1,m2] | [--json '{...settings...}']\n"
         "  tenants delete NAME            (revokes its keys)\n"
-        "  keys create TENANT [--name LABEL] [--expires-at RFC3339]   (prints the key once)\n"
+        "  keys create TENANT [--name LABEL] [--expires-at RFC3339] [--json '{...settings...}']\n"
+        "                                 (prints the key once)\n"
         "  keys list [--tenant NAME]\n"
         "  keys revoke ID\n"
         "  keys rotate ID [--grace-seconds N] [--expires-at RFC3339]\n"

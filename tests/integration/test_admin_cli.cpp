@@ -56,7 +56,11 @@ TEST_CASE("admin cli: offline tenants and keys, exit codes, and a gateway that p
   CHECK(run_cli(dir, {"keys", "list", "--colour", "red"}).code == 2);
   CHECK(run_cli(dir, {"keys", "create", "ghost"}).code == 1);
 
-  auto key_out = run_cli(dir, {"keys", "create", "acme", "--name", "ci"});
+  auto narrow = run_cli(dir, {"keys", "create", "acme", "--json", R"({"allowed_models":["x"]})"});
+  CHECK(narrow.code == 1);
+  CHECK(narrow.err.find("allowed_models[0]") != std::string::npos);
+  CHECK(run_cli(dir, {"keys", "create", "acme", "--json", "[1]"}).code == 2);
+  auto key_out = run_cli(dir, {"keys", "create", "acme", "--name", "ci", "--json", R"({"rpm":9})"});
   REQUIRE(key_out.code == 0);
   rapidjson::Document doc;
   doc.Parse(key_out.out.c_str());
@@ -64,6 +68,7 @@ TEST_CASE("admin cli: offline tenants and keys, exit codes, and a gateway that p
   const auto key = json_string(doc, "key");
   const auto id = json_string(doc, "id");
   REQUIRE(key.rfind("sk-sy-", 0) == 0);
+  CHECK(json_at(doc, "rpm")->GetUint() == 9);
   auto listed = run_cli(dir, {"keys", "list", "--tenant", "acme"});
   REQUIRE(listed.code == 0);
   CHECK(listed.out.find(id) != std::string::npos);
