@@ -337,26 +337,22 @@ admin_response admin_api::list_tenants() {
   if (!store_->tenants(stored, error) || !store_->keys({}, keys, error))
     return storage_failed(error);
   const auto now = now_();
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  w.Key("data");
-  w.StartArray();
-  for (const auto& t : file_->tenants) {
-    auto json =
-        tenant_json(t, "config", t.keys.size() + active_keys_of(t.name, keys, now), nullptr);
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
-  for (const auto& st : stored) {
-    if (file_->find_tenant(st.name) != nullptr) continue;  // shadowed (see live_config.hpp)
-    auto t = tenant_from_stored(st.name, st.spec);
-    if (!t) continue;
-    auto json = tenant_json(*t, "admin", active_keys_of(st.name, keys, now), &st);
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
-  w.EndArray();
-  w.EndObject();
-  return json_answer(200, protocols::detail::to_string(buf));
+  return json_answer(
+      200, data_list([&](json_writer& w) {
+        for (const auto& t : file_->tenants) {
+          auto json =
+              tenant_json(t, "config", t.keys.size() + active_keys_of(t.name, keys, now), nullptr);
+          w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+        }
+        for (const auto& st : stored) {
+          // Shadowed by the file's tenant (see live_config.hpp).
+          if (file_->find_tenant(st.name) != nullptr) continue;
+          auto t = tenant_from_stored(st.name, st.spec);
+          if (!t) continue;
+          auto json = tenant_json(*t, "admin", active_keys_of(st.name, keys, now), &st);
+          w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+        }
+      }));
 }
 
 admin_response admin_api::get_tenant(const std::string& name) {
@@ -516,19 +512,13 @@ admin_response admin_api::list_keys(const std::string& tenant) {
   std::vector<stored_key> keys;
   if (!store_->keys(tenant, keys, error)) return storage_failed(error);
   const auto now = now_();
-  rapidjson::StringBuffer buf;
-  json_writer w{buf};
-  w.StartObject();
-  w.Key("data");
-  w.StartArray();
-  for (const auto& k : keys) {
-    w.StartObject();
-    write_key_fields(w, k, now);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return json_answer(200, protocols::detail::to_string(buf));
+  return json_answer(200, data_list([&](json_writer& w) {
+                       for (const auto& k : keys) {
+                         w.StartObject();
+                         write_key_fields(w, k, now);
+                         w.EndObject();
+                       }
+                     }));
 }
 
 admin_response admin_api::get_key(const std::string& id) {

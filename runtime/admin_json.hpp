@@ -38,6 +38,20 @@ void write_key_fields(protocols::detail::json_writer& w, const stored_key& k, st
 /// `{<write_key_fields>}` as a string (audit summaries).
 std::string key_json(const stored_key& k, std::int64_t now_ms);
 
+/// `{"data":[…]}`, the array's items written by `items(writer)`: every admin list answer.
+template <class Items>
+std::string data_list(Items&& items) {
+  rapidjson::StringBuffer buf;
+  protocols::detail::json_writer w{buf};
+  w.StartObject();
+  w.Key("data");
+  w.StartArray();
+  items(w);
+  w.EndArray();
+  w.EndObject();
+  return protocols::detail::to_string(buf);
+}
+
 /// The query of `target` as decoded name/value pairs, in order. nullopt when a name repeats.
 std::optional<std::vector<std::pair<std::string, std::string>>> query_pairs(
     std::string_view target);
