@@ -1,6 +1,7 @@
 // GET /admin/usage and GET /admin/audit (see admin_api.hpp).
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "runtime/admin_api.hpp"
 #include "runtime/admin_json.hpp"
@@ -120,12 +121,27 @@ admin_response admin_api::usage(const admin_request& req) {
     sum.cost_usd += r.cost_usd;
   }
   const bool by_key = q.group == usage_group::key;
+  // Usage records name a key by the first 16 hex digits of its digest; keys made by the admin
+  // API are known by their id too.
+  std::map<std::string, std::string> stored_ids;
+  if (by_key) {
+    std::vector<stored_key> keys;
+    if (!store_->keys({}, keys, error)) return storage_failed(error);
+    for (const auto& k : keys) stored_ids.emplace(k.hash.substr(0, 16), k.id);
+  }
+  auto stored_id = [&stored_ids](const std::string& key_id) -> const std::string* {
+    auto it = stored_ids.find(key_id);
+    return it == stored_ids.end() ? nullptr : &it->second;
+  };
   if (q.csv) {
-    std::string out = q.group_name + (by_key ? ",key_prefix" : "") +
+    std::string out = q.group_name + (by_key ? ",key_prefix,stored_key_id" : "") +
                       ",requests,prompt_tokens,completion_tokens,cached_tokens,cost_usd\r\n";
     for (const auto& r : rows) {
       out += csv_cell(r.group);
-      if (by_key) out += "," + csv_cell(r.key_prefix);
+      if (by_key) {
+        const auto* id = stored_id(r.group);
+        out += "," + csv_cell(r.key_prefix) + "," + (id != nullptr ? csv_cell(*id) : "");
+      }
       out += "," + std::to_string(r.requests) + "," + std::to_string(r.prompt_tokens) + "," +
              std::to_string(r.completion_tokens) + "," + std::to_string(r.cached_tokens) + "," +
              csv_number(r.cost_usd) + "\r\n";
@@ -162,6 +178,11 @@ admin_response admin_api::usage(const admin_request& req) {
     if (by_key) {
       w.Key("key_prefix");
       write_string(w, r.key_prefix);
+      w.Key("stored_key_id");
+      if (const auto* id = stored_id(r.group))
+        write_string(w, *id);
+      else
+        w.Null();
     }
     counts(r);
     w.EndObject();

@@ -321,6 +321,13 @@ TEST_CASE("admin: /admin/usage totals, as JSON and as CSV, equal the sum of the 
     CHECK(completion_sum == completion);
     CHECK(cost_sum == Approx(cost));
   }
+  // By key: the admin API's key is known by its id, the config file's is not.
+  auto by_key = admin(gw.port(), "GET", "/admin/usage?from=2020-01-01&group_by=key").json();
+  REQUIRE(by_key["data"].Size() == 2);
+  int with_id = 0;
+  for (const auto& row : by_key["data"].GetArray())
+    if (row["stored_key_id"].IsString()) ++with_id;
+  CHECK(with_id == 1);
   // A window that holds none of them.
   auto empty = admin(gw.port(), "GET", "/admin/usage?from=2020-01-01&to=2020-01-31").json();
   CHECK(empty["data"].Size() == 0);

@@ -270,6 +270,7 @@ TEST_CASE("admin api: /admin/usage groups the usage table over a window", "[admi
         "\"2026-09-20\",3,30,6,0,1.75\r\n\"2026-09-21\",1,10,2,0,8\r\n");
   auto by_key = f.json(f.call("GET", "/admin/usage?from=2026-09-01&group_by=key"));
   CHECK(str(by_key["data"][0], "key_prefix") == "sk-1…");
+  CHECK(by_key["data"][0]["stored_key_id"].IsNull());  // not a key made by the admin API
   CHECK(f.call("GET", "/admin/usage?from=2026-09-01&from=2026-09-02").status == 400);
   CHECK(f.call("GET", "/admin/usage?format=xml").status == 400);
   CHECK(f.call("GET", "/admin/usage?colour=red").status == 400);
