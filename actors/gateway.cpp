@@ -75,7 +75,11 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
   budgets_ = std::make_shared<budget_book>(*config_, ports_.wall, ports_.time);
   // Before the usage writer exists, so the store has a single user (its port contract).
   if (ports_.usage) seed_error_ = seed_spend(*budgets_, *ports_.usage);
-  if (ports_.usage) usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_);
+  if (ports_.usage) {
+    usage_writer_options spool;
+    spool.max_pending = config_->server.usage_spool_records;
+    usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_, spool);
+  }
   for (const auto& prov : config_->providers) {
     auto s = std::make_shared<provider_stats>();
     s->name = prov.name;
@@ -153,6 +157,14 @@ void gateway::submit(request_context ctx) {
     caf::anon_send(actor, adopt_atom::value, std::uint32_t{1}, std::move(first_slot),
                    std::move(handle));
   }
+}
+
+bool gateway::reload(config::snapshot_ptr next, std::chrono::milliseconds timeout) {
+  bool done = false;
+  caf::scoped_actor self{system_};
+  self->request(provider_supervisor_, timeout, reload_atom::value, std::move(next))
+      .receive([&](const routing_table_ptr&) { done = true; }, [](const caf::error&) {});
+  return done;
 }
 
 caf::actor gateway::provider_actor_for_test(std::size_t index) const {

@@ -29,8 +29,11 @@ namespace switchyard::actors {
 /// One authenticated, decoded request, ready for the control plane.
 struct request_context {
   std::string request_id;
-  const config::tenant_config* tenant = nullptr;  ///< lives in `config`
-  const config::key_config* key = nullptr;        ///< the key used; lives in `config`; may be null
+  const config::tenant_config* tenant = nullptr;  ///< lives in `tenant_owner`
+  const config::key_config* key = nullptr;  ///< the key used; lives in `tenant_owner`; may be null
+  /// Keeps `tenant` and `key` alive: tenants change at run time (admin API, reload), and a
+  /// request keeps the one it authenticated as until it ends.
+  config::snapshot_ptr tenant_owner;
   std::string key_prefix;
   std::string key_id;  ///< see runtime::principal::key_id
   protocols::inbound_request request;
@@ -100,6 +103,13 @@ class gateway {
   /// stops the usage writer and the provider actors. False when records could not be stored
   /// within `flush_timeout`.
   bool stop(std::chrono::milliseconds flush_timeout = std::chrono::seconds(10));
+
+  /// Hot reload: routes requests by `next` (models, targets, prices) from now on; requests
+  /// already started keep their routes. `next` must have the same providers, in the same order,
+  /// as the running config (runtime/config_reload.hpp checks). Blocks until the new routes are
+  /// published; false when the supervisor did not answer within `timeout`.
+  bool reload(config::snapshot_ptr next,
+              std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   /// The current actor of provider `index` (tests kill it to exercise supervision).
   caf::actor provider_actor_for_test(std::size_t index) const;

@@ -54,6 +54,13 @@ caf::behavior provider_supervisor(caf::stateful_actor<provider_supervisor_state>
   });
   return {
       [=](caf::get_atom) { return self->state.args.routes->load(std::memory_order_acquire); },
+      [=](reload_atom, config::snapshot_ptr config) {
+        // Running provider actors keep the provider settings they started with (the same ones);
+        // restarts from now on read the new config.
+        self->state.args.config = std::move(config);
+        publish(self);
+        return self->state.args.routes->load(std::memory_order_acquire);
+      },
   };
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include <caf/atom.hpp>
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -16,6 +17,8 @@
 
 namespace switchyard::actors {
 
+/// `(reload_atom, config::snapshot_ptr)`: route by a new config whose providers are unchanged.
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
 
 /// Where the supervisor publishes routing snapshots.
 using routing_slot = std::atomic<routing_table_ptr>;
@@ -36,11 +39,14 @@ struct provider_supervisor_state {
 };
 
 /// The supervisor's behavior. `(caf::get_atom)` → `routing_table_ptr` (the current snapshot;
-/// answering it also proves the first snapshot is published). An exit message stops every
-/// provider actor, then the supervisor.
+/// answering it also proves the first snapshot is published). `(reload_atom, snapshot_ptr)` →
+/// `routing_table_ptr`: publishes routes of the new config over the running provider actors
+/// (hot reload; the caller has checked that the providers are the same, in the same order). An exit
+/// message stops every provider actor, then the supervisor.
 caf::behavior provider_supervisor(caf::stateful_actor<provider_supervisor_state>* self,
                                   provider_supervisor_args args);
 
 }  // namespace switchyard::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::routing_table_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::config::snapshot_ptr)

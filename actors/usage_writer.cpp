@@ -48,6 +48,7 @@ bool write_pending(writer_ptr self) {
   }
   st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(done));
   st.stats->pending.store(static_cast<std::int64_t>(st.pending.size()), std::memory_order_relaxed);
+  st.stats->failing.store(!ok, std::memory_order_relaxed);
   if (ok) {
     st.failures_in_a_row = 0;
     return true;
@@ -116,6 +117,7 @@ caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
 caf::actor spawn_usage_writer(caf::actor_system& system, std::shared_ptr<usage_store> store,
                               std::shared_ptr<usage_writer_stats> stats,
                               usage_writer_options options) {
+  stats->spool_limit.store(options.max_pending, std::memory_order_relaxed);
   return system.spawn<caf::detached>(usage_writer, std::move(store), std::move(stats), options);
 }
 

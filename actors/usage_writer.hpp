@@ -34,6 +34,8 @@ struct usage_writer_stats {
   std::atomic<std::uint64_t> write_errors_total{0};  ///< failed batch writes (records kept)
   std::atomic<std::uint64_t> dropped_total{0};       ///< records lost to a full spool
   std::atomic<std::int64_t> pending{0};              ///< records waiting to be written
+  std::atomic<bool> failing{false};         ///< the last write failed (cleared by a success)
+  std::atomic<std::uint64_t> spool_limit{0};  ///< `usage_writer_options::max_pending`
 };
 
 /// How the usage writer batches.

@@ -31,6 +31,11 @@ struct server_config {
   unsigned io_threads = 0;     ///< `io_threads`: 0 = one per core
   unsigned actor_threads = 0;  ///< `actor_threads`: 0 = one per core
   std::string admin_key_hash;  ///< `admin_key` (hashed like tenant keys); empty = admin off
+  /// `usage_spool_records`: usage records kept in memory while the store fails.
+  std::size_t usage_spool_records = 1'000'000;
+  /// `fail_closed_on_storage_error`: with the spool full, refuse requests (503) rather than
+  /// serve requests whose usage record would be lost.
+  bool fail_closed_on_storage_error = true;
 };
 
 /// `providers[].type`

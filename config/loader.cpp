@@ -462,7 +462,8 @@ class loader {
     mapping m = map_of(e,
                        {"listen", "max_header_bytes", "max_body_bytes", "read_timeout_ms",
                         "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections",
-                        "io_threads", "actor_threads", "admin_key"},
+                        "io_threads", "actor_threads", "admin_key", "usage_spool_records",
+                        "fail_closed_on_storage_error"},
                        true);
     server_config& s = snap_->server;
     if (auto* l = m.find("listen")) {
@@ -491,6 +492,10 @@ class loader {
       s.io_threads = static_cast<unsigned>(integer(*v, 0, 1024));
     if (auto* v = m.find("actor_threads"))
       s.actor_threads = static_cast<unsigned>(integer(*v, 0, 1024));
+    if (auto* v = m.find("usage_spool_records"))
+      s.usage_spool_records = static_cast<std::size_t>(integer(*v, 1, 100'000'000));
+    if (auto* v = m.find("fail_closed_on_storage_error"))
+      s.fail_closed_on_storage_error = boolean(*v);
     if (auto* v = m.find("admin_key")) {
       // Empty (e.g. "${SWITCHYARD_ADMIN_KEY:-}") turns the admin API off.
       std::string key = text(*v, "a string", true);

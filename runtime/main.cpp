@@ -3,8 +3,10 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/loader.hpp"
+#include "runtime/admin_cli.hpp"
 #include "runtime/process.hpp"
 
 #ifndef SWITCHYARD_VERSION
@@ -18,6 +20,7 @@ constexpr const char* default_config = "config/switchyard.yaml";
 void print_usage(std::ostream& os) {
   os << "usage: switchyard [--config FILE]\n"
         "       switchyard --check-config FILE\n"
+        "       switchyard admin [--config FILE] COMMAND   (see switchyard admin --help)\n"
         "       switchyard --version | --help\n"
         "\n"
         "  --config FILE        run the gateway with FILE (default: "
@@ -28,6 +31,7 @@ void print_usage(std::ostream& os) {
         "  --help               print this help\n"
         "\n"
         "SIGTERM or SIGINT drains in-flight requests and exits 0; a second one exits 1 at once.\n"
+        "SIGHUP reloads FILE (refused, with the reason logged, when it is invalid).\n"
         "Exit codes: 0 ok, 1 configuration or startup error, 2 bad command line.\n";
 }
 
@@ -58,6 +62,15 @@ int main(int argc, char** argv) {
   std::string config_path = default_config;
   std::string check_path;
   bool check = false;
+
+  if (argc > 1 && std::string_view{argv[1]} == "admin") {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+      runtime::print_admin_usage(args.empty() ? std::cerr : std::cout);
+      return args.empty() ? 2 : 0;
+    }
+    return runtime::run_admin_cli(args, std::cout, std::cerr);
+  }
 
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];

@@ -254,6 +254,12 @@ std::string metrics::scrape() const {
            "Usage records lost because the spool was full", MetricType::Counter,
            static_cast<double>(usage.dropped_total.load(std::memory_order_relaxed)));
     add_budget_families(*gw, families);
+    single("switchyard_usage_storage_failing",
+           "1 while writes to the usage store fail (records wait in the spool), else 0",
+           MetricType::Gauge, usage.failing.load(std::memory_order_relaxed) ? 1.0 : 0.0);
+    single("switchyard_usage_spool_limit",
+           "Usage records the spool holds at most (server.usage_spool_records)", MetricType::Gauge,
+           static_cast<double>(usage.spool_limit.load(std::memory_order_relaxed)));
   }
 
   if (const auto* in = ingress_.load(std::memory_order_acquire)) {

@@ -25,6 +25,9 @@
 #include <caf/atom.hpp>
 
 #include "actors/gateway.hpp"
+#include "config/loader.hpp"
+#include "runtime/admin_http.hpp"
+#include "runtime/config_reload.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/server.hpp"
 #include "runtime/sqlite_usage_store.hpp"
@@ -57,7 +60,10 @@ bool wait_until(Predicate done, std::chrono::steady_clock::duration limit) {
 }
 
 const char* signal_name(int sig) {
-  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal";
+  return sig == SIGINT    ? "SIGINT"
+         : sig == SIGTERM ? "SIGTERM"
+         : sig == SIGHUP  ? "SIGHUP"
+                          : "signal";
 }
 
 void run_io(net::io_context& io) {
@@ -84,6 +90,66 @@ protocols::result<std::shared_ptr<actors::usage_store>, std::string> open_usage_
   auto store = sqlite_usage_store::open(path);
   if (!store.ok()) return std::move(store).error();
   return std::shared_ptr<actors::usage_store>{std::move(store).value()};
+}
+
+// The admin store (same SQLite file as the usage records) and the live config it merges into.
+struct admin_parts {
+  std::shared_ptr<admin_api> api;
+  std::shared_ptr<live_config> live;
+};
+
+std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
+  std::string error;
+  auto store = admin_store::open(sqlite_path_of(config->storage), error);
+  if (!store) {
+    log_line("error", error);
+    return std::nullopt;
+  }
+  std::vector<std::string> warnings;
+  auto effective = merge_from(*config, *store, warnings, error);
+  if (!effective) {
+    log_line("error", "cannot read the admin store: " + error);
+    return std::nullopt;
+  }
+  for (const auto& w : warnings) log_line("warning", w);
+  auto live = std::make_shared<live_config>(std::move(effective));
+  return admin_parts{std::make_shared<admin_api>(std::move(store), config, live), live};
+}
+
+// SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
+// Runs on the main thread, which only waits for signals otherwise.
+void reload_config(const config::snapshot& started, const std::string& started_providers,
+                   actors::gateway& gw, admin_frontend& admin) {
+  const std::string& path = started.source;
+  auto loaded = config::load_file(path);
+  if (!loaded) {
+    log_line("error", "SIGHUP: configuration refused, the running one keeps serving: " +
+                          loaded.error().to_string());
+    return;
+  }
+  auto next = loaded.value();
+  auto check = check_reload(started, started_providers, *next, providers_section(path));
+  if (!check.refusal.empty()) {
+    log_line("error", "SIGHUP: configuration refused, the running one keeps serving: " + path +
+                          ": " + check.refusal);
+    return;
+  }
+  for (const auto& w : check.warnings) log_line("warning", "SIGHUP: " + w);
+  for (const auto& w : next->warnings) log_line("warning", w);
+  if (!gw.reload(next)) {
+    log_line("error",
+             "SIGHUP: the routes were not reloaded (the control plane did not answer); "
+             "the running configuration keeps serving");
+    return;
+  }
+  // Tenants and keys: on the admin worker, serialized with admin changes.
+  admin.run([next](admin_api& api) {
+    std::string error;
+    if (api.reload(next, error))
+      log_line("info", "SIGHUP: configuration reloaded from " + next->source);
+    else
+      log_line("error", "SIGHUP: routes reloaded, but tenants and keys were not: " + error);
+  });
 }
 
 }  // namespace
@@ -125,7 +191,10 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   sigemptyset(&shutdown_signals);
   sigaddset(&shutdown_signals, SIGINT);
   sigaddset(&shutdown_signals, SIGTERM);
+  sigaddset(&shutdown_signals, SIGHUP);  // reload; see the signal thread
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  // The providers: section as started, which a reload may not change.
+  const std::string started_providers = providers_section(config->source);
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& limits = config->server;
@@ -149,6 +218,8 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     log_line("error", usage.error());
     return 1;
   }
+  auto admin = open_admin(config);
+  if (!admin) return 1;
   auto gateway = std::make_unique<actors::gateway>(
       system, config,
       actors::gateway::ports{transport, exporter, nullptr, usage.value(), nullptr});
@@ -159,12 +230,17 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     gateway->stop();
     return 1;
   }
+  auto frontend = std::make_shared<admin_frontend>(system, admin->api, gw);
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
                          [gw](std::string id, std::string key_id, auto done) {
                            gw->find_usage(std::move(id), std::move(key_id), std::move(done));
                          },
-                         exporter, &gw->budgets()});
+                         exporter, &gw->budgets(), admin->live,
+                         [frontend](admin_request req, std::function<void(admin_response)> done) {
+                           frontend->handle(std::move(req), std::move(done));
+                         },
+                         &gw->usage_stats()});
   exporter->attach(gw, &srv->stats());
 
   if (auto ec = srv->listen()) {
@@ -191,12 +267,20 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   bool signalled = false;
   int first_signal = 0;
   bool drained = false;
+  std::uint64_t reloads_requested = 0;
 
-  // The signal thread touches this frame only before its first notification; afterwards it only
-  // waits for a second signal, which ends the process at once.
-  std::thread([&shutdown_signals, &mutex, &cv, &signalled, &first_signal] {
+  // The signal thread touches this frame only until its shutdown notification; afterwards it
+  // only waits for a second SIGINT/SIGTERM, which ends the process at once (SIGHUP then stays
+  // blocked and pending: no reload during a drain).
+  std::thread([&shutdown_signals, &mutex, &cv, &signalled, &first_signal, &reloads_requested] {
     int sig = 0;
-    sigwait(&shutdown_signals, &sig);
+    for (;;) {
+      sigwait(&shutdown_signals, &sig);
+      if (sig != SIGHUP) break;
+      std::lock_guard<std::mutex> guard{mutex};
+      ++reloads_requested;
+      cv.notify_all();
+    }
     {
       std::lock_guard<std::mutex> guard{mutex};
       signalled = true;
@@ -213,7 +297,15 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   }).detach();
 
   std::unique_lock<std::mutex> lock{mutex};
-  cv.wait(lock, [&] { return signalled; });
+  std::uint64_t reloads_done = 0;
+  for (;;) {
+    cv.wait(lock, [&] { return signalled || reloads_requested != reloads_done; });
+    if (signalled) break;
+    reloads_done = reloads_requested;  // several SIGHUPs in a row: one reload reads the file
+    lock.unlock();
+    reload_config(*config, started_providers, *gw, *frontend);
+    lock.lock();
+  }
   log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
                        std::to_string(limits.drain_timeout.count()) +
                        " ms (send it again to exit at once)");
@@ -240,6 +332,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   if (!gateway->stop())
     log_line("error", "usage records still waiting at exit were not stored (" +
                           std::to_string(gw->usage_stats().pending.load()) + ")");
+  frontend->stop();
   if (!wait_until([&] { return system.registry().running() == 0; }, settle_grace)) {
     // Destroying the system would wait for them forever (their I/O is stopped): end here.
     log_line("warning", std::to_string(system.registry().running()) +

@@ -72,6 +72,7 @@ route_match match_route(std::string_view method, std::string_view target) noexce
     if (e.method != method) return {route_match::method_not_allowed, e.which, e.method};
     return {route_match::found, e.which, {}};
   }
+  if (path == "/admin" || starts_with(path, "/admin/")) return {route_match::found, route::admin, {}};
   if (starts_with(path, model_prefix) && path.size() > model_prefix.size()) {
     if (method != "GET") return {route_match::method_not_allowed, route::model, "GET"};
     return {route_match::found, route::model, {}};

@@ -27,6 +27,7 @@ enum class route : std::uint8_t {
   health_live,       ///< GET /health/live
   health_ready,      ///< GET /health/ready
   metrics,           ///< GET /metrics
+  admin,             ///< /admin/* (any method; the admin API answers 405 itself)
 };
 
 /// The outcome of looking up a request line.

@@ -31,7 +31,7 @@ bool out_of_descriptors(const error_code& ec) {
 server::server(net::io_context& io, server_options options)
     : io_(io),
       options_(std::move(options)),
-      keys_(options_.config),
+      live_(options_.live ? options_.live : std::make_shared<live_config>(options_.config)),
       strand_(net::make_strand(io)),
       acceptor_(strand_),
       retry_timer_(strand_) {}

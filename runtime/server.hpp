@@ -17,8 +17,10 @@
 
 #include "actors/gateway.hpp"
 #include "config/config.hpp"
+#include "runtime/admin_api.hpp"
 #include "runtime/auth.hpp"
 #include "runtime/ingress_stats.hpp"
+#include "runtime/live_config.hpp"
 
 namespace switchyard::runtime {
 
@@ -42,6 +44,15 @@ struct server_options {
   /// Budgets and rate limits, for GET /v1/key (production: `gateway::budgets`); null makes that
   /// route answer 404.
   const actors::budget_book* budgets = nullptr;
+  /// The tenants and keys requests authenticate against, changed at run time by the admin API
+  /// and hot reloads. Null: a fixed one built from `config`.
+  std::shared_ptr<live_config> live;
+  /// Answers an authenticated /admin/* call (production: `admin_frontend::handle`); `done` may
+  /// run on any thread. Null makes /admin/* answer 404.
+  std::function<void(admin_request, std::function<void(admin_response)>)> admin;
+  /// The usage writer's figures, for fail-closed refusals and readiness (see storage_guard.hpp);
+  /// null = no usage store. Must outlive every session (production: the gateway's).
+  const actors::usage_writer_stats* usage = nullptr;
 };
 
 /// The HTTP/1.1 ingress server. Create with `std::make_shared`; sessions keep it alive.
@@ -76,8 +87,8 @@ class server : public std::enable_shared_from_this<server> {
   const server_options& options() const noexcept { return options_; }
   const config::snapshot& config() const noexcept { return *options_.config; }
   const config::server_config& limits() const noexcept { return options_.config->server; }
-  /// The key snapshot.
-  const key_table& keys() const noexcept { return keys_; }
+  /// The tenants and keys now (see live_config.hpp). Read once per request.
+  std::shared_ptr<const live_state> live() const { return live_->current(); }
 
   /// A session closed its socket. Any thread.
   void on_session_closed(std::uint64_t id);
@@ -90,7 +101,7 @@ class server : public std::enable_shared_from_this<server> {
 
   boost::asio::io_context& io_;
   server_options options_;
-  key_table keys_;
+  std::shared_ptr<live_config> live_;
   ingress_stats stats_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;

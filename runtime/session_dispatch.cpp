@@ -7,6 +7,7 @@
 #include "protocols/anthropic_codec.hpp"
 #include "protocols/openai_request.hpp"
 #include "protocols/upstream_request.hpp"
+#include "runtime/admin_http.hpp"
 #include "runtime/http_channel.hpp"
 #include "runtime/key_info.hpp"
 #include "runtime/metrics.hpp"
@@ -14,6 +15,7 @@
 #include "runtime/routes.hpp"
 #include "runtime/server.hpp"
 #include "runtime/session.hpp"
+#include "runtime/storage_guard.hpp"
 
 namespace switchyard::runtime {
 
@@ -148,9 +150,9 @@ void session::dispatch(request_type& req) {
       respond(*channel, 200, "application/json", std::string{health_live_body()});
       return;
     case route::health_ready: {
-      bool draining = server_->draining();
-      respond(*channel, draining ? 503 : 200, "application/json",
-              std::string{health_ready_body(draining)});
+      auto ready = readiness(server_->draining(), storage_state_of(server_->options().usage),
+                             server_->limits().fail_closed_on_storage_error);
+      respond(*channel, ready.status, "application/json", std::move(ready.body));
       return;
     }
     case route::metrics:
@@ -158,6 +160,9 @@ void session::dispatch(request_type& req) {
         respond(*channel, 200, metrics::content_type, exporter->scrape());
       else
         channel->send_error(route_not_found_error(method, target));
+      return;
+    case route::admin:
+      answer_admin(channel, req, *server_);
       return;
     default:
       break;
@@ -169,13 +174,15 @@ void session::dispatch(request_type& req) {
   const bool model_route = match.which == route::models || match.which == route::model;
   channel->set_dialect(model_route && anthropic_client ? protocols::dialect::anthropic
                                                        : route_dialect(match.which));
-  auto who = server_->keys().authenticate(std::string_view{req[http::field::authorization]},
-                                          std::string_view{req["x-api-key"]});
+  // One read of the live state per request: it keeps the tenant alive until the request ends.
+  const auto live = server_->live();
+  auto who = live->keys.authenticate(std::string_view{req[http::field::authorization]},
+                                     std::string_view{req["x-api-key"]});
   if (!who) {
     channel->send_error(who.error());
     return;
   }
-  if (answer_locally(*channel, match.which, req, server_->config(), *who->tenant, who->key,
+  if (answer_locally(*channel, match.which, req, *live->config, *who->tenant, who->key,
                      anthropic_client))
     return;
   if (match.which == route::key) {
@@ -190,6 +197,12 @@ void session::dispatch(request_type& req) {
     return;
   }
 
+  // Fail closed: a request whose usage record could not be kept is not served.
+  if (auto refused = unbillable_error(storage_state_of(server_->options().usage),
+                                      server_->limits().fail_closed_on_storage_error)) {
+    channel->send_error(*refused);
+    return;
+  }
   auto decoded = decode_api_request(match.which, req.body());
   if (!decoded) {
     channel->send_error(decoded.error());
@@ -203,6 +216,7 @@ void session::dispatch(request_type& req) {
   actors::request_context ctx;
   ctx.request_id = channel->request_id();
   ctx.tenant = who->tenant;
+  ctx.tenant_owner = live->config;
   ctx.key_prefix = who->key_prefix;
   ctx.key_id = who->key_id;
   ctx.key = who->key;

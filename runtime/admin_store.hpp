@@ -1,0 +1,129 @@
+// The admin store: tenants and keys created at run time, and the audit log of every admin change,
+// in the same SQLite file as the usage records (`storage:`). A thin SQL layer: the admin API
+// (admin_api.hpp) decides what a change means and wraps each one in a `transaction`, so that a
+// rejected or failed change leaves nothing behind. One store per thread (the admin worker, or the
+// offline CLI); SQLite's busy timeout arbitrates with the usage writer's connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace switchyard::runtime {
+
+/// A tenant created through the admin API. `spec` is its settings as JSON (admin_spec.hpp).
+struct stored_tenant {
+  std::string name;
+  std::string spec;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+/// A key created through the admin API. Only its digest and visible prefix are kept.
+struct stored_key {
+  std::string id;      ///< "key_" + 16 hex digits, public
+  std::string tenant;  ///< a config-file or stored tenant
+  std::string name;    ///< label for people, may be empty
+  std::string prefix;  ///< visible prefix, e.g. "sk-sy-AbC4…"
+  std::string hash;    ///< lowercase hex SHA-256 of the key
+  std::int64_t created_at_ms = 0;
+  std::optional<std::int64_t> expires_at_ms;  ///< unset = never
+  std::optional<std::int64_t> revoked_at_ms;  ///< unset = active
+  std::string spec = "{}";  ///< its own settings as JSON (admin_spec.hpp), on top of the tenant's
+};
+
+/// One admin change. `before`/`after` are JSON summaries that never hold a secret.
+struct audit_entry {
+  std::int64_t id = 0;
+  std::int64_t at_ms = 0;
+  std::string actor;   ///< the admin key's visible prefix, or "cli"
+  std::string action;  ///< e.g. "tenant.create", "key.revoke"
+  std::string target;  ///< tenant name or key id
+  std::string before;  ///< "null" when the object did not exist
+  std::string after;   ///< "null" when the object no longer exists
+};
+
+/// What `usage_totals` groups by.
+enum class usage_group : std::uint8_t { tenant, key, model, provider, day };
+
+/// One group of usage records.
+struct usage_total {
+  std::string group;       ///< tenant, key id, model, provider or YYYY-MM-DD
+  std::string key_prefix;  ///< group by key only: the key's visible prefix
+  std::uint64_t requests = 0;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::uint64_t cached_tokens = 0;
+  double cost_usd = 0;
+};
+
+class admin_store {
+ public:
+  /// Current schema version (PRAGMA user_version once migrated).
+  static constexpr int schema_version = 1;
+
+  /// Opens the database at `path` (created with its directory when missing) and creates or
+  /// migrates the admin tables. Empty `error` on success; the error is log-safe.
+  static std::unique_ptr<admin_store> open(const std::string& path, std::string& error);
+  ~admin_store();
+  admin_store(const admin_store&) = delete;
+  admin_store& operator=(const admin_store&) = delete;
+
+  /// Holds a write transaction (BEGIN IMMEDIATE); rolls back unless `commit` succeeded.
+  class transaction {
+   public:
+    explicit transaction(admin_store& store);
+    ~transaction();
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+    /// False (with the reason) when the transaction could not start.
+    bool started(std::string& error) const;
+    bool commit(std::string& error);
+
+   private:
+    admin_store& store_;
+    std::string begin_error_;
+    bool open_ = false;
+  };
+
+  // Every call below returns false with a log-safe `error` when SQLite fails.
+
+  bool tenants(std::vector<stored_tenant>& out, std::string& error);
+  bool find_tenant(const std::string& name, std::optional<stored_tenant>& out, std::string& error);
+  bool insert_tenant(const stored_tenant& t, std::string& error);
+  bool update_tenant(const std::string& name, const std::string& spec, std::int64_t now_ms,
+                     std::string& error);
+  bool delete_tenant(const std::string& name, std::string& error);
+
+  /// Keys of `tenant`, or every key when it is empty; oldest first.
+  bool keys(const std::string& tenant, std::vector<stored_key>& out, std::string& error);
+  bool find_key(const std::string& id, std::optional<stored_key>& out, std::string& error);
+  bool insert_key(const stored_key& k, std::string& error);
+  /// Revokes `id` at `now_ms` (no-op for a key already revoked).
+  bool revoke_key(const std::string& id, std::int64_t now_ms, std::string& error);
+  /// Revokes every active key of `tenant`.
+  bool revoke_tenant_keys(const std::string& tenant, std::int64_t now_ms, std::string& error);
+  /// Sets (or clears, with nullopt) the expiry of `id`.
+  bool set_key_expiry(const std::string& id, std::optional<std::int64_t> at_ms, std::string& error);
+
+  bool append_audit(const audit_entry& e, std::string& error);
+  /// The newest `limit` entries with an id below `before_id` (0 = from the newest), newest first.
+  bool audit(std::int64_t before_id, std::size_t limit, std::vector<audit_entry>& out,
+             std::string& error);
+
+  /// Usage records finished in [from_ms, to_ms), grouped, ordered by group. Reads the `usage`
+  /// table the usage store creates (an absent table reads as no records).
+  bool usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_group by,
+                    std::vector<usage_total>& out, std::string& error);
+
+ private:
+  explicit admin_store(sqlite3* db) : db_(db) {}
+  bool exec(const char* sql, std::string& error);
+  sqlite3* db_;
+};
+
+}  // namespace switchyard::runtime
