@@ -51,7 +51,11 @@ void gateway::submit(request_context ctx) {
   const route_target* first = nullptr;
   slot_ptr first_slot;
   attempt_spec first_spec;
-  auto p = make_plan(*routes, ctx.request.model, ctx.tenant);  // the actor uses it too
+  plan_options options;
+  options.controls = &ctx.request.controls;
+  options.prompt_tokens = ctx.request.prompt_tokens_estimate;
+  options.max_tokens = ctx.request.max_tokens;
+  auto p = make_plan(*routes, ctx.request.model, ctx.tenant, options);  // the actor uses it too
   if (!p.error) {
     // A target that cannot take the request as sent is left to the actor, which explains it.
     auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});
