@@ -11,6 +11,7 @@
 
 #include "protocols/client_response.hpp"
 #include "protocols/error.hpp"
+#include "protocols/provider_tag.hpp"
 
 namespace switchyard::runtime {
 
@@ -154,6 +155,11 @@ std::vector<header_field> attempt_base::response_headers() const {
   return h;
 }
 
+std::string attempt_base::tag_provider(std::string body) const {
+  if (spec_.client_dialect != protocols::dialect::openai) return body;
+  return protocols::add_provider_member(std::move(body), spec_.provider->name);
+}
+
 void attempt_base::begin_stream() {
   channel_->begin_stream(response_headers());
   streaming_ = true;
@@ -167,6 +173,8 @@ void attempt_base::end_stream() {
 attempt_base::write_result attempt_base::write_stream(std::string bytes) {
   std::weak_ptr<attempt_base> weak = weak_from_this();
   auto strand = strand_;
+  if (spec_.client_dialect == protocols::dialect::openai)
+    bytes = protocols::add_provider_to_events(bytes, spec_.provider->name);
   const bool more = channel_->write_stream(std::move(bytes), [weak, strand] {
     boost::asio::dispatch(strand, [weak] {
       if (auto self = weak.lock()) self->on_resume_posted();

@@ -58,12 +58,15 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   /// `x-request-id`, `x-switchyard-provider` and, when fields were dropped in translation,
   /// `x-switchyard-dropped-fields`, sent with a committed response.
   std::vector<header_field> response_headers() const;
+  /// A whole 2xx answer for the client: OpenAI-dialect clients get the serving provider as a
+  /// top-level `provider` member, as OpenRouter sends it.
+  std::string tag_provider(std::string body) const;
   /// Starts the committed stream.
   void begin_stream();
   /// Ends the committed stream normally.
   void end_stream();
 
-  /// Queues stream bytes. `paused`: wait for `on_resume`; `gone`: the client left and the
+  /// Queues stream bytes (each OpenAI-dialect chunk tagged with `provider`). `paused`: wait for `on_resume`; `gone`: the client left and the
   /// attempt has already failed as `cancelled`.
   write_result write_stream(std::string bytes);
 

@@ -267,7 +267,7 @@ void http_exchange::complete_whole(unsigned status) {
                     "the upstream's response cannot be read: " + answer.error().message, status);
       return;
     }
-    body = std::move(answer.value().body);
+    body = tag_provider(std::move(answer.value().body));
     usage_ = answer.value().tokens;
     response_dropped_ = std::move(answer.value().dropped);
   } else if (translated) {

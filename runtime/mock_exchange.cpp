@@ -123,6 +123,7 @@ void mock_exchange::on_first_byte() {
       whole_body_ = std::move(answer.value().body);
       response_dropped_ = std::move(answer.value().dropped);
     }
+    if (status_ == 200) whole_body_ = tag_provider(std::move(whole_body_));
     channel_->send_full(status_, "application/json", std::move(whole_body_), response_headers());
     report_finished();  // carries the commit
     stop_io();
