@@ -93,8 +93,16 @@ void note_failure(self_ptr self, const attempt_event& ev) {
   st.record.error = st.last_failure;
 }
 
+std::uint32_t& attempts_of(request_state& st, const config::model_config* model) {
+  for (auto& [m, n] : st.model_attempts) {
+    if (m == model) return n;
+  }
+  return st.model_attempts.emplace_back(model, 0).second;
+}
+
 void start_attempt(self_ptr self, const route_target* target, slot_ptr slot, attempt_spec spec) {
   auto& st = self->state;
+  ++attempts_of(st, target->model);
   spec.attempt_id = st.next_attempt_id++;
   ++st.record.attempts;
   st.current = request_state::attempt{spec.attempt_id, std::move(slot), nullptr, target};
@@ -110,6 +118,8 @@ void try_next(self_ptr self) {
     return give_up(self);
   }
   const route_target* target = targets[st.next_target++];
+  // A fallback model's targets stay reachable after the primary used up its own attempts.
+  if (attempts_of(st, target->model) >= target->model->max_attempts) return try_next(self);
   // Encoded before a slot is asked for: a target that cannot take the request holds none.
   auto encoded = make_attempt_spec(st.args.ctx, *st.args.routes, *target, 0,
                                    caf::actor_cast<caf::actor>(self));
@@ -238,6 +248,7 @@ void adopt(self_ptr self, std::uint32_t id, slot_ptr& slot, attempt_handle_ptr& 
   auto& st = self->state;
   st.awaiting_adoption = false;
   const route_target* target = st.route_plan.targets.front();
+  ++attempts_of(st, target->model);
   st.next_target = 1;
   st.next_attempt_id = id + 1;
   ++st.record.attempts;
