@@ -186,7 +186,7 @@ plan make_plan(const routing_table& table, const std::string& model,
   }
 
   const data_constraints policy{tenant, options.key_policy, &controls};
-  const uniform_source fallback_random = thread_uniform;
+  static const uniform_source fallback_random = thread_uniform;
   const uniform_source& random = options.random ? *options.random : fallback_random;
   std::size_t compliant = 0;
   std::size_t wanted = 0;

@@ -182,8 +182,18 @@ TEST_CASE("routing: :floor picks the cheapest, :nitro the fastest") {
     REQUIRE(st.status() == 200);
     CHECK(summarize(st.rest()).done);
   }
-  // The estimate is fed when the request actor finishes, just after the client saw [DONE].
-  CHECK(eventually([&] { return served_by(s.chat("chat:nitro")) == "cheap"; }));
+  // The estimates are fed when the request actor finishes, just after the client saw [DONE];
+  // /metrics shows what the router reads.
+  auto throughput = [&](const std::string& provider) {
+    const std::string series =
+        "\nswitchyard_provider_throughput_ewma_tokens_per_second{provider=\"" + provider + "\"} ";
+    const auto text = get(s.gw->port(), "/metrics").body;
+    const auto at = text.find(series);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size()));
+  };
+  REQUIRE(eventually([&] { return throughput("cheap") > 0 && throughput("safe") > 0; }));
+  CHECK(throughput("cheap") > throughput("safe"));
+  CHECK(served_by(s.chat("chat:nitro")) == "cheap");
   auto unknown = s.chat("nope:floor");
   CHECK(unknown.status == 404);
 }
