@@ -13,7 +13,7 @@ class latency_estimate {
   /// Weight of a new sample: about the last ten requests dominate.
   static constexpr double alpha = 0.2;
 
-  /// A committed attempt's time to first token.
+  /// A committed attempt's time to first token (for a non-streaming answer: to its response).
   void observe_ttft_ms(double ms) noexcept { blend(ttft_ms_, ms); }
   /// A finished stream's output tokens per second after its first token.
   void observe_tokens_per_s(double tps) noexcept { blend(tokens_per_s_, tps); }

@@ -113,8 +113,7 @@ void try_next(self_ptr self) {
   auto& st = self->state;
   if (st.client_gone) return finish(self);
   const auto& targets = st.route_plan.targets;
-  if (st.record.attempts >= st.route_plan.max_attempts ||
-      st.next_target >= targets.size()) {
+  if (st.record.attempts >= st.route_plan.max_attempts || st.next_target >= targets.size()) {
     return give_up(self);
   }
   const route_target* target = targets[st.next_target++];
@@ -163,7 +162,8 @@ void observe_throughput(self_ptr self, const route_target& target) {
   const auto since_first = st.args.ports.time->now() - st.args.ctx.received -
                            std::chrono::microseconds{st.record.time_to_first_byte};
   const double seconds = std::chrono::duration<double>(since_first).count();
-  if (seconds > 0) target.stats->latency.observe_tokens_per_s(st.record.usage.completion_tokens / seconds);
+  if (seconds > 0)
+    target.stats->latency.observe_tokens_per_s(st.record.usage.completion_tokens / seconds);
 }
 
 // The current attempt has the client's response.

@@ -100,7 +100,8 @@ struct provider_config {
   int line = 0;                      ///< where it was defined, for messages
 };
 
-/// `models[].strategy`: how a model's targets are ordered for each request (see actors/strategy.hpp).
+/// `models[].strategy`: how a model's targets are ordered for each request (see
+/// actors/strategy.hpp).
 enum class routing_strategy : std::uint8_t {
   ordered,     ///< as configured
   weighted,    ///< random, in proportion to each target's `weight`

@@ -66,8 +66,8 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   /// Ends the committed stream normally.
   void end_stream();
 
-  /// Queues stream bytes (each OpenAI-dialect chunk tagged with `provider`). `paused`: wait for `on_resume`; `gone`: the client left and the
-  /// attempt has already failed as `cancelled`.
+  /// Queues stream bytes (each OpenAI-dialect chunk tagged with `provider`). `paused`: wait for
+  /// `on_resume`; `gone`: the client left and the attempt has already failed as `cancelled`.
   write_result write_stream(std::string bytes);
 
   /// Arms the phase timer (connect, first byte, idle…): one phase at a time, re-arming replaces

@@ -20,18 +20,18 @@ void check_controls(const rapidjson::Value& root) {
   routing_controls c;
   if (auto e = decode_routing_controls(root, c)) {
     fuzz::require(e->code == gateway_error::bad_request, "control error is not a 400");
-    fuzz::require(starts_with(e->param, "models") || starts_with(e->param, "provider") ||
-                      e->param == "route",
-                  "control error names no control");
+    fuzz::require(
+        starts_with(e->param, "models") || starts_with(e->param, "provider") || e->param == "route",
+        "control error names no control");
     fuzz::require(e->message.size() < 2048, "control error message is unbounded");
     return;
   }
   for (const auto* list : {&c.fallback_models, &c.order, &c.only, &c.ignore})
     fuzz::require(list->size() <= max_control_list, "a control list exceeds its bound");
   for (std::size_t i = 0; i < c.fallback_models.size(); ++i)
-    fuzz::require(std::count(c.fallback_models.begin(), c.fallback_models.end(),
-                             c.fallback_models[i]) == 1,
-                  "a fallback model is listed twice");
+    fuzz::require(
+        std::count(c.fallback_models.begin(), c.fallback_models.end(), c.fallback_models[i]) == 1,
+        "a fallback model is listed twice");
   fuzz::require(!c.max_prompt_price || *c.max_prompt_price >= 0, "negative prompt price");
   fuzz::require(!c.max_completion_price || *c.max_completion_price >= 0,
                 "negative completion price");
