@@ -109,7 +109,12 @@ void gateway::submit(request_context ctx) {
   const route_target* first = nullptr;
   slot_ptr first_slot;
   attempt_spec first_spec;
-  auto p = make_plan(*routes, ctx.request.model, ctx.tenant);  // the actor uses it too
+  plan_options options;
+  options.controls = &ctx.request.controls;
+  options.prompt_tokens = ctx.request.prompt_tokens_estimate;
+  options.max_tokens = ctx.request.max_tokens;
+  options.key_policy = ctx.key != nullptr ? &ctx.key->policy : nullptr;
+  auto p = make_plan(*routes, ctx.request.model, ctx.tenant, options);  // the actor uses it too
   std::shared_ptr<budget_hold> hold;
   if (!p.error) p.error = key_model_error(ctx);
   if (!p.error && ctx.tenant != nullptr) {

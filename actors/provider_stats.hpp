@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/latency_estimate.hpp"
+
 namespace switchyard::actors {
 
 /// Per-provider counters and gauges. The provider actor is the only writer.
@@ -18,6 +20,7 @@ struct provider_stats {
   std::atomic<std::uint64_t> rejected_total{0};       ///< answered `overloaded`
   std::atomic<std::uint64_t> queue_timeouts_total{0};
   std::atomic<std::uint64_t> restarts_total{0};       ///< written by the provider supervisor
+  latency_estimate latency;  ///< written by request actors (the one exception), read by the router
 };
 
 }  // namespace switchyard::actors

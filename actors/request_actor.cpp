@@ -98,8 +98,16 @@ void note_failure(self_ptr self, const attempt_event& ev) {
   st.record.error = st.last_failure;
 }
 
+std::uint32_t& attempts_of(request_state& st, const config::model_config* model) {
+  for (auto& [m, n] : st.model_attempts) {
+    if (m == model) return n;
+  }
+  return st.model_attempts.emplace_back(model, 0).second;
+}
+
 void start_attempt(self_ptr self, const route_target* target, slot_ptr slot, attempt_spec spec) {
   auto& st = self->state;
+  ++attempts_of(st, target->model);
   spec.attempt_id = st.next_attempt_id++;
   ++st.record.attempts;
   st.current = request_state::attempt{spec.attempt_id, std::move(slot), nullptr, target};
@@ -110,11 +118,12 @@ void try_next(self_ptr self) {
   auto& st = self->state;
   if (st.client_gone) return finish(self);
   const auto& targets = st.route_plan.targets;
-  if (st.record.attempts >= st.route_plan.chosen->model->max_attempts ||
-      st.next_target >= targets.size()) {
+  if (st.record.attempts >= st.route_plan.max_attempts || st.next_target >= targets.size()) {
     return give_up(self);
   }
   const route_target* target = targets[st.next_target++];
+  // A fallback model's targets stay reachable after the primary used up its own attempts.
+  if (attempts_of(st, target->model) >= target->model->max_attempts) return try_next(self);
   // Encoded before a slot is asked for: a target that cannot take the request holds none.
   auto encoded = make_attempt_spec(st.args.ctx, *st.args.routes, *target, 0,
                                    caf::actor_cast<caf::actor>(self));
@@ -145,6 +154,23 @@ void try_next(self_ptr self) {
           });
 }
 
+// Feeds the latency strategy's estimates (provider_stats::latency).
+void observe_first_byte(const route_target& target, const attempt_event& ev) {
+  if (target.stats && ev.time_to_first_byte.count() > 0)
+    target.stats->latency.observe_ttft_ms(static_cast<double>(ev.time_to_first_byte.count()) / 1e3);
+}
+
+// Output tokens per second after the first byte, for a stream that produced some.
+void observe_throughput(self_ptr self, const route_target& target) {
+  auto& st = self->state;
+  if (!target.stats || !st.record.stream || st.record.usage.completion_tokens == 0) return;
+  const auto since_first = st.args.ports.time->now() - st.args.ctx.received -
+                           std::chrono::microseconds{st.record.time_to_first_byte};
+  const double seconds = std::chrono::duration<double>(since_first).count();
+  if (seconds > 0)
+    target.stats->latency.observe_tokens_per_s(st.record.usage.completion_tokens / seconds);
+}
+
 // The current attempt has the client's response.
 void note_commit(self_ptr self, const attempt_event& ev) {
   auto& st = self->state;
@@ -155,6 +181,7 @@ void note_commit(self_ptr self, const attempt_event& ev) {
   rec.status = ev.upstream_status != 0 ? ev.upstream_status : 200;
   rec.time_to_first_byte = std::chrono::duration_cast<std::chrono::microseconds>(
       st.args.ports.time->now() - st.args.ctx.received);
+  observe_first_byte(*st.committed, ev);
 }
 
 void on_event(self_ptr self, attempt_event& ev) {
@@ -169,6 +196,7 @@ void on_event(self_ptr self, attempt_event& ev) {
       // A whole answer's attempt reports its commit with its end, in one event.
       if (st.committed == nullptr && ev.was_committed) note_commit(self, ev);
       rec.usage = ev.usage;
+      if (st.committed != nullptr) observe_throughput(self, *st.committed);
       if (ev.upstream_status != 0) rec.status = ev.upstream_status;
       rec.error.clear();
       return finish(self);
@@ -193,7 +221,7 @@ void on_event(self_ptr self, attempt_event& ev) {
 // enforces the real timeouts.
 std::chrono::milliseconds safety_deadline(const plan& p) {
   std::chrono::milliseconds total{2'000};
-  const std::size_t attempts = std::min<std::size_t>(p.targets.size(), p.chosen->model->max_attempts);
+  const std::size_t attempts = std::min<std::size_t>(p.targets.size(), p.max_attempts);
   for (std::size_t i = 0; i < attempts; ++i) {
     const auto& prov = *p.targets[i]->provider;
     auto t = prov.timeouts.total.count() > 0 ? prov.timeouts.total : std::chrono::milliseconds{600'000};
@@ -225,6 +253,7 @@ void adopt(self_ptr self, std::uint32_t id, slot_ptr& slot, attempt_handle_ptr& 
   auto& st = self->state;
   st.awaiting_adoption = false;
   const route_target* target = st.route_plan.targets.front();
+  ++attempts_of(st, target->model);
   st.next_target = 1;
   st.next_attempt_id = id + 1;
   ++st.record.attempts;

@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/behavior.hpp>
 #include <caf/response_promise.hpp>
@@ -51,6 +53,9 @@ struct request_state {
   std::uint32_t next_attempt_id = 1;
   std::optional<attempt> current;
   const route_target* committed = nullptr;
+  /// Attempts started per model: a plan with fallback `models` spans several, each bounded by
+  /// its own `max_attempts`.
+  std::vector<std::pair<const config::model_config*, std::uint32_t>> model_attempts;
 
   // What went wrong so far, to pick the final error when every target failed.
   std::uint32_t failures = 0;

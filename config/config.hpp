@@ -105,6 +105,19 @@ struct provider_config {
   int line = 0;                      ///< where it was defined, for messages
 };
 
+/// `models[].strategy`: how a model's targets are ordered for each request (see
+/// actors/strategy.hpp).
+enum class routing_strategy : std::uint8_t {
+  ordered,     ///< as configured
+  weighted,    ///< random, in proportion to each target's `weight`
+  cost,        ///< cheapest first for the request's estimated tokens
+  latency,     ///< fastest first (EWMA of time to first token), with a little exploration
+  least_busy,  ///< fewest in flight relative to the provider's limit
+};
+
+/// The YAML spelling of `s` ("ordered", "weighted", "cost", "latency", "least-busy").
+std::string_view to_string(routing_strategy s) noexcept;
+
 /// One way a gateway model can be served.
 struct target_config {
   std::string provider;                ///< a `providers[].name`
@@ -113,6 +126,7 @@ struct target_config {
   double input_usd_per_mtok = 0;
   double output_usd_per_mtok = 0;
   double cached_input_usd_per_mtok = 0;
+  double weight = 1;  ///< `weight`: share of requests under the `weighted` strategy (> 0)
 };
 
 /// A model name clients ask for, and the targets that serve it, in order of preference.
@@ -123,6 +137,7 @@ struct model_config {
   /// `drop_unsupported`: a request field a target's dialect cannot honour is dropped (and named
   /// in the `x-switchyard-dropped-fields` response header) instead of answering 400.
   bool drop_unsupported = false;
+  routing_strategy strategy = routing_strategy::ordered;  ///< `strategy`
 };
 
 /// How often a budget starts again. Periods reset at UTC boundaries (day, ISO week from Monday,

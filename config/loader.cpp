@@ -561,7 +561,7 @@ class loader {
                        {"name", "type", "base_url", "api_key", "max_in_flight", "max_queue",
                         "queue_timeout_ms", "max_idle_connections", "connect_timeout_ms",
                         "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "headers", "mock",
-                        "anthropic_version"},
+                        "anthropic_version", "retains_prompts", "trains_on_data", "zdr", "region"},
                        false);
     provider_config p;
     p.line = e.mark.is_null() ? 0 : e.mark.line + 1;
@@ -646,6 +646,8 @@ class loader {
         fail(*v, "must be a non-empty single-line string, e.g. 2023-06-01");
     }
 
+    read_data_attributes(m, p);
+
     if (!missing.empty()) {
       p.enabled = false;
       p.disabled_reason = join(missing, ", ");
@@ -691,6 +693,57 @@ class loader {
     }
   }
 
+  // What the provider does with prompts, matched against tenant policies by the router.
+  void read_data_attributes(const mapping& m, provider_config& p) const {
+    if (auto* v = m.find("retains_prompts"))
+      p.retains_prompts = boolean(*v);
+    if (auto* v = m.find("trains_on_data"))
+      p.trains_on_data = boolean(*v);
+    if (auto* v = m.find("zdr"))
+      p.zdr = boolean(*v);
+    if (p.zdr && p.retains_prompts)
+      fail(*m.find("zdr"), "contradicts retains_prompts: true (zero data retention means no prompt is kept)");
+    if (auto* v = m.find("region"))
+      p.region = region(*v);
+  }
+
+  // A region tag, e.g. "eu", "us-east": lowercase letters, digits and '-'.
+  std::string region(const entry& e) const {
+    std::string s = text(e, "a region name, e.g. eu");
+    bool ok = !s.empty() && s.size() <= 32 && std::isalnum(static_cast<unsigned char>(s.front())) &&
+              std::all_of(s.begin(), s.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+              });
+    if (!ok)
+      fail(e, "must be a region name of 1 to 32 lowercase letters, digits or '-', e.g. eu or us-east, got "
+                  + quote(s));
+    return s;
+  }
+
+  // `policy:` of a tenant: where its requests may go.
+  data_policy read_policy(const entry& e) const {
+    mapping m = map_of(e, {"deny_training", "deny_retention", "require_zdr", "regions"}, true);
+    data_policy p;
+    if (auto* v = m.find("deny_training"))
+      p.deny_training = boolean(*v);
+    if (auto* v = m.find("deny_retention"))
+      p.deny_retention = boolean(*v);
+    if (auto* v = m.find("require_zdr"))
+      p.require_zdr = boolean(*v);
+    if (auto* v = m.find("regions")) {
+      auto items = list_of(*v, false, "region names");
+      if (items.empty())
+        fail(*v, "must list at least one region; omit regions to allow every region");
+      for (const auto& item : items) {
+        std::string r = region(item);
+        if (std::find(p.regions.begin(), p.regions.end(), r) != p.regions.end())
+          fail(item, "region " + quote(r) + " is listed twice");
+        p.regions.push_back(std::move(r));
+      }
+    }
+    return p;
+  }
+
   void read_mock(const entry& e, mock_settings& mock) const {
     mapping m = map_of(e, {"latency_ms", "tokens_per_second", "reply_tokens"}, true);
     if (auto* v = m.find("latency_ms"))
@@ -711,8 +764,10 @@ class loader {
   }
 
   model_config read_model(const entry& e, std::map<std::string, int>& names) {
-    mapping m = map_of(e, {"name", "targets", "max_attempts", "drop_unsupported"}, false);
+    mapping m = map_of(e, {"name", "targets", "max_attempts", "drop_unsupported", "strategy"}, false);
     model_config model;
+    if (auto* v = m.find("strategy"))
+      model.strategy = strategy(*v);
     const entry& name = require(m, "name", "the model name clients ask for, e.g. gpt-4o-mini");
     model.name = model_name(name);
     check_unique(name, model.name, "model", names);
@@ -721,7 +776,7 @@ class loader {
     if (items.empty())
       fail(targets, "must list at least one target");
     for (const auto& item : items) {
-      target_config t = read_target(item);
+      target_config t = read_target(item, model.strategy);
       for (std::size_t i = 0; i < model.targets.size(); ++i)
         if (model.targets[i].provider == t.provider && model.targets[i].model == t.model)
           fail(item, "duplicate target: same provider and model as " + targets.path + "["
@@ -735,10 +790,21 @@ class loader {
     return model;
   }
 
-  target_config read_target(const entry& e) const {
+  routing_strategy strategy(const entry& e) const {
+    static constexpr routing_strategy all[] = {routing_strategy::ordered, routing_strategy::weighted,
+                                               routing_strategy::cost, routing_strategy::latency,
+                                               routing_strategy::least_busy};
+    std::string s = text(e, "a strategy name");
+    for (auto candidate : all)
+      if (to_string(candidate) == s)
+        return candidate;
+    fail(e, "must be one of ordered, weighted, cost, latency, least-busy; got " + quote(s));
+  }
+
+  target_config read_target(const entry& e, routing_strategy strategy) const {
     mapping m = map_of(e,
                        {"provider", "model", "input_usd_per_mtok", "output_usd_per_mtok",
-                        "cached_input_usd_per_mtok"},
+                        "cached_input_usd_per_mtok", "weight"},
                        false);
     target_config t;
     const entry& provider = require(m, "provider", "the name of one of the providers");
@@ -760,6 +826,15 @@ class loader {
       t.output_usd_per_mtok = number(*v, max_price_usd_per_mtok);
     if (auto* v = m.find("cached_input_usd_per_mtok"))
       t.cached_input_usd_per_mtok = number(*v, max_price_usd_per_mtok);
+    if (auto* v = m.find("weight")) {
+      // Only the weighted strategy reads it: elsewhere it would silently do nothing.
+      if (strategy != routing_strategy::weighted)
+        fail(v->key.Mark(), v->path, "is only used by strategy: weighted (this model's strategy is "
+                                         + std::string{to_string(strategy)} + ")");
+      t.weight = number(*v, 1'000'000);
+      if (t.weight <= 0)
+        fail(*v, "must be greater than 0; remove the target to send it nothing");
+    }
     return t;
   }
 
@@ -771,7 +846,8 @@ class loader {
   }
 
   tenant_config read_tenant(const entry& e, std::map<std::string, int>& names) {
-    mapping m = map_of(e, {"name", "keys", "allowed_models", "budget", "rpm", "tpm", "labels"}, false);
+    mapping m = map_of(e, {"name", "keys", "allowed_models", "budget", "rpm", "tpm", "labels",
+                               "policy"}, false);
     tenant_config t;
     const entry& name = require(m, "name", "a tenant name, e.g. dev");
     t.name = identifier(name);
@@ -788,6 +864,8 @@ class loader {
       fail(keys, "must list at least one key");
     for (const auto& item : items)
       t.keys.push_back(read_key(item, t));
+    if (auto* policy = m.find("policy"))
+      t.policy = read_policy(*policy);
     return t;
   }
 
@@ -799,7 +877,8 @@ class loader {
     std::optional<mapping> m;
     if (item.value.IsMap()) {
       m = open_map(item.value, item.path, item.mark,
-                   {"key", "name", "budget", "rpm", "tpm", "allowed_models", "labels", "expires_at"});
+                   {"key", "name", "budget", "rpm", "tpm", "allowed_models", "labels", "expires_at",
+                    "policy"});
       key_entry = &require(*m, "key", "the API key itself (or \"sha256:<hex>\")");
     }
     std::string key = text(*key_entry, "a string", true);
@@ -829,6 +908,8 @@ class loader {
         fail(*v, "must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z, got " + quote(s));
       k.expires_at = *at;
     }
+    if (auto* policy = m->find("policy"))
+      k.policy = read_policy(*policy);
     return k;
   }
 

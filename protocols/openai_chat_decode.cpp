@@ -31,7 +31,9 @@ class openai_request_decoder {
                          {"model", "messages", "stream", "stream_options", "max_tokens",
                           "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed",
                           "frequency_penalty", "presence_penalty", "tools", "tool_choice",
-                          "parallel_tool_calls", "response_format", "reasoning_effort", "user"},
+                          "parallel_tool_calls", "response_format", "reasoning_effort", "user",
+                          // routing controls: consumed by the gateway, never sent upstream
+                          "models", "provider", "route"},
                          req_.extras);
     if (legacy_max_tokens_) req_.extras.push_back(std::move(*legacy_max_tokens_));
     req_.prompt_tokens_estimate = detail::estimate_prompt_tokens(req_.messages);

@@ -201,6 +201,7 @@ std::uint32_t estimate_prompt(api_kind kind, const Value& root) {
 
 opt_error validate(api_kind kind, const Value& root, inbound_request& req) {
   if (auto e = check_model(root)) return e;
+  if (auto e = decode_routing_controls(root, req.controls)) return e;
   if (kind == api_kind::embeddings) return check_input(root);
   if (auto e = check_messages(root)) return e;
   if (auto e = check_stream(root, req)) return e;
@@ -240,6 +241,7 @@ void write_upstream(detail::json_writer& w, const Value& root, std::string_view 
   w.StartObject();
   for (const auto& m : root.GetObject()) {
     const std::string_view name = view_of(m.name);
+    if (is_routing_control_member(name)) continue;  // the gateway's, not the upstream's
     w.Key(m.name.GetString(), m.name.GetStringLength());
     if (name == "model") {
       detail::write_string(w, model);

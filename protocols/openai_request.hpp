@@ -14,6 +14,7 @@
 #include "protocols/error.hpp"
 #include "protocols/openai_builders.hpp"
 #include "protocols/result.hpp"
+#include "protocols/routing_controls.hpp"
 
 namespace switchyard::protocols {
 
@@ -44,6 +45,8 @@ struct inbound_request {
   /// Anthropic clients: the decoded request (its `original` is `json`). Null for OpenAI clients,
   /// whose canonical form is built only for an attempt that crosses dialects.
   std::shared_ptr<const canonical_request> canonical;
+  /// OpenRouter-style routing controls (`models`, `provider`, `route`); never sent upstream.
+  routing_controls controls;
 };
 
 /// An inbound request for an Anthropic Messages client, from its decoded form.
@@ -55,7 +58,7 @@ inbound_request inbound_from_anthropic(canonical_request req);
 /// `stream_options` not an object (or `include_usage` not a boolean); `max_tokens` /
 /// `max_completion_tokens` not a non-negative integer; `temperature`, `top_p` not numbers;
 /// `n` not a positive integer; `tools` not an array; for embeddings, `input` missing or not a
-/// string or array.
+/// string or array; a routing control that `decode_routing_controls` refuses.
 result<inbound_request, error_info> decode_openai_request(api_kind kind, std::string_view body);
 
 /// The `encoding_format` an embeddings request asked for ("base64" → base64; absent or "float"
@@ -64,7 +67,8 @@ embedding_encoding requested_embedding_encoding(const inbound_request& req) noex
 
 /// Serializes `req.json` for an OpenAI-dialect upstream: `model` becomes `upstream_model`; for a
 /// stream, `stream_options.include_usage` is set to true (other `stream_options` keys kept) so
-/// the gateway always learns the usage. Every other field is kept as sent, in order.
+/// the gateway always learns the usage; the routing controls (`models`, `provider`, `route`) are
+/// left out. Every other field is kept as sent, in order.
 ///
 /// `max_tokens` (a budget's output cap): `max_tokens` and `max_completion_tokens` above it are
 /// lowered to it; a request with neither gets it as `max_completion_tokens`, or as `max_tokens`

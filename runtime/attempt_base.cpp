@@ -13,6 +13,7 @@
 #include "protocols/client_response.hpp"
 #include "protocols/usage_cost.hpp"
 #include "protocols/error.hpp"
+#include "protocols/provider_tag.hpp"
 
 namespace switchyard::runtime {
 
@@ -156,6 +157,11 @@ std::vector<header_field> attempt_base::response_headers() const {
   return h;
 }
 
+std::string attempt_base::tag_provider(std::string body) const {
+  if (spec_.client_dialect != protocols::dialect::openai) return body;
+  return protocols::add_provider_member(std::move(body), spec_.provider->name);
+}
+
 void attempt_base::begin_stream() {
   channel_->begin_stream(response_headers());
   streaming_ = true;
@@ -178,6 +184,8 @@ attempt_base::write_result attempt_base::write_stream(std::string bytes) {
                                               actors::cost_usd(*spec_.target, usage_));
   std::weak_ptr<attempt_base> weak = weak_from_this();
   auto strand = strand_;
+  if (spec_.client_dialect == protocols::dialect::openai)
+    bytes = protocols::add_provider_to_events(bytes, spec_.provider->name);
   const bool more = channel_->write_stream(std::move(bytes), [weak, strand] {
     boost::asio::dispatch(strand, [weak] {
       if (auto self = weak.lock()) self->on_resume_posted();

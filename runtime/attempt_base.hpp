@@ -58,6 +58,9 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   /// `x-request-id`, `x-switchyard-provider` and, when fields were dropped in translation,
   /// `x-switchyard-dropped-fields`, sent with a committed response.
   std::vector<header_field> response_headers() const;
+  /// A whole 2xx answer for the client: OpenAI-dialect clients get the serving provider as a
+  /// top-level `provider` member, as OpenRouter sends it.
+  std::string tag_provider(std::string body) const;
   /// Starts the committed stream.
   void begin_stream();
   /// Ends the committed stream normally.
@@ -66,9 +69,9 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   /// A whole 2xx body with `usage.cost` (from `usage_` at the target's prices) in its usage.
   std::string with_cost(std::string body) const;
 
-  /// Queues stream bytes; an event carrying usage gets `usage.cost` (from `usage_`). `paused`:
-  /// wait for `on_resume`; `gone`: the client left and the attempt has already failed as
-  /// `cancelled`.
+  /// Queues stream bytes; an event carrying usage gets `usage.cost` (from `usage_`), and each
+  /// OpenAI-dialect chunk is tagged with `provider`. `paused`: wait for `on_resume`; `gone`: the
+  /// client left and the attempt has already failed as `cancelled`.
   write_result write_stream(std::string bytes);
 
   /// Arms the phase timer (connect, first byte, idle…): one phase at a time, re-arming replaces

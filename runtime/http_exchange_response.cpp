@@ -268,7 +268,7 @@ void http_exchange::complete_whole(unsigned status) {
       return;
     }
     usage_ = answer.value().tokens;
-    body = with_cost(std::move(answer.value().body));
+    body = tag_provider(with_cost(std::move(answer.value().body)));
     response_dropped_ = std::move(answer.value().dropped);
   } else if (translated) {
     body = protocols::client_error_passthrough(spec_.client_dialect, spec_.upstream_dialect,

@@ -220,6 +220,21 @@ std::string metrics::scrape() const {
     for (auto* f : {&in_flight, &queued, &limit, &admitted, &rejected, &queue_timeouts, &restarts})
       families.push_back(std::move(*f));
 
+    // What the `latency` strategy and `provider.sort` read (0 until a first measurement).
+    auto ttft = family("switchyard_provider_ttft_ewma_seconds",
+                       "EWMA of time to first token, as the router sees it", MetricType::Gauge);
+    auto throughput =
+        family("switchyard_provider_throughput_ewma_tokens_per_second",
+               "EWMA of stream output tokens per second after the first token", MetricType::Gauge);
+    for (const auto& p : gw->provider_stats_list()) {
+      if (!p) continue;
+      std::vector<prometheus::ClientMetric::Label> l{{"provider", p->name}};
+      add_sample(ttft, p->latency.ttft_ms() / 1000.0, l);
+      add_sample(throughput, p->latency.tokens_per_s(), l);
+    }
+    families.push_back(std::move(ttft));
+    families.push_back(std::move(throughput));
+
     const auto& pop = gw->requests();
     auto actors_in_flight = family("switchyard_request_actors_in_flight",
                                    "Request actors alive now", MetricType::Gauge);

@@ -123,7 +123,7 @@ void mock_exchange::on_first_byte() {
       whole_body_ = std::move(answer.value().body);
       response_dropped_ = std::move(answer.value().dropped);
     }
-    if (status_ == 200) whole_body_ = with_cost(std::move(whole_body_));
+    if (status_ == 200) whole_body_ = tag_provider(with_cost(std::move(whole_body_)));
     channel_->send_full(status_, "application/json", std::move(whole_body_), response_headers());
     report_finished();  // carries the commit
     stop_io();

@@ -65,8 +65,15 @@ bool starts_with(std::string_view s, std::string_view prefix) noexcept {
 
 }  // namespace
 
-route_match match_route(std::string_view method, std::string_view target) noexcept {
+std::string_view route_path(std::string_view target) noexcept {
   auto path = target_path(target);
+  constexpr std::string_view alias = "/api";
+  if (starts_with(path, "/api/v1/")) path.remove_prefix(alias.size());
+  return path;
+}
+
+route_match match_route(std::string_view method, std::string_view target) noexcept {
+  auto path = route_path(target);
   for (const auto& e : route_table) {
     if (e.path != path) continue;
     if (e.method != method) return {route_match::method_not_allowed, e.which, e.method};
@@ -81,7 +88,7 @@ route_match match_route(std::string_view method, std::string_view target) noexce
 }
 
 std::string model_id_of(std::string_view target) {
-  auto path = target_path(target);
+  auto path = route_path(target);
   if (!starts_with(path, model_prefix)) return {};
   return protocols::percent_decode(path.substr(model_prefix.size()));
 }
@@ -105,7 +112,7 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 }
 
 protocols::dialect target_dialect(std::string_view target) noexcept {
-  auto path = target_path(target);
+  auto path = route_path(target);
   return path == "/v1/messages" || starts_with(path, "/v1/messages/")
              ? protocols::dialect::anthropic
              : protocols::dialect::openai;

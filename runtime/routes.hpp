@@ -58,6 +58,10 @@ std::string model_id_of(std::string_view target);
 /// The path part of a request target (up to `?` or `#`).
 std::string_view target_path(std::string_view target) noexcept;
 
+/// `target_path`, with OpenRouter's base path aliased: `/api/v1/…` is served as `/v1/…`, so an
+/// OpenRouter client works by changing only its base URL. Routing matches on this.
+std::string_view route_path(std::string_view target) noexcept;
+
 /// 404 `route_not_found` naming the method and path.
 protocols::error_info route_not_found_error(std::string_view method, std::string_view target);
 

@@ -27,7 +27,8 @@ struct gateway_fixture {
   ~gateway_fixture() { gw->stop(); }
 
   std::shared_ptr<test::fake_sink> submit(const std::string& model, bool stream = false,
-                                          const std::string& tenant = "") {
+                                          const std::string& tenant = "",
+                                          const protocols::routing_controls& controls = {}) {
     auto sink = std::make_shared<test::fake_sink>();
     request_context ctx;
     ctx.request_id = "req-1";
@@ -35,6 +36,7 @@ struct gateway_fixture {
       if (t.name == tenant) ctx.tenant = &t;
     }
     ctx.request = test::make_request(model, stream);
+    ctx.request.controls = controls;
     ctx.sink = sink;
     ctx.received = std::chrono::steady_clock::now();
     gw->submit(std::move(ctx));
@@ -456,4 +458,53 @@ TEST_CASE("a crashed request actor releases its budget reservation") {
   CHECK(budget_eventually(*f.gw, [](const budget_state& b) {
     return b.reservations == 0 && b.reserved == 0 && b.spent == 0;
   }));
+}
+
+TEST_CASE("fallback models are tried after the primary's attempts, each with its own") {
+  auto config = test::config_builder{}
+                    .provider("a")
+                    .provider("b")
+                    .provider("c")
+                    .model("m", {"a", "c"}, 1)
+                    .model("n", {"b"}, 1)
+                    .build();
+  gateway_fixture f{config};
+  protocols::routing_controls controls;
+  controls.fallback_models = {"n"};
+  auto sink = f.submit("m", false, "", controls);
+  // `m` allows one attempt: its second target is skipped, and `n` gets its own attempt.
+  f.transport->wait_attempt(0)->fail(attempt_failure::upstream_status, 503);
+  auto second = f.transport->wait_attempt(1);
+  REQUIRE(second);
+  CHECK(second->spec.provider->name == "b");
+  CHECK(second->spec.upstream_model == "b-model");
+  second->succeed();
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->status == 200);
+  CHECK(rec->provider == "b");
+  CHECK(rec->model == "m");
+  CHECK(rec->attempts == 2);
+}
+
+TEST_CASE("a committed attempt feeds its provider's latency estimates") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m", true);
+  auto a = f.transport->wait_attempt(0);
+  REQUIRE(a);
+  a->sink->try_commit(a->spec.attempt_id);
+  attempt_event committed{attempt_event::committed};
+  committed.time_to_first_byte = 40ms;
+  a->send(committed);
+  std::this_thread::sleep_for(20ms);  // a measurable stream duration after the first byte
+  attempt_event done{attempt_event::finished};
+  done.upstream_status = 200;
+  done.usage.completion_tokens = 100;
+  a->send(done);
+  REQUIRE(f.observer->wait_record());
+  const auto& latency = f.gw->provider_stats_list()[0]->latency;
+  CHECK(latency.ttft_ms() == Approx(40));
+  CHECK(latency.tokens_per_s() > 0);
+  CHECK(latency.tokens_per_s() < 100 / 0.02 + 1);  // at most 100 tokens over >= 20 ms
+  CHECK(f.gw->provider_stats_list()[1]->latency.ttft_ms() == 0);
 }

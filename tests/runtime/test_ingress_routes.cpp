@@ -204,3 +204,31 @@ TEST_CASE("health bodies", "[ingress][routes]") {
   CHECK(runtime::health_ready_body(false) == R"({"status":"ready"})");
   CHECK(runtime::health_ready_body(true) == R"({"status":"draining"})");
 }
+
+TEST_CASE("/api/v1 aliases every /v1 route, and nothing else", "[ingress][routes]") {
+  struct row {
+    const char* method;
+    const char* target;
+    route which;
+  };
+  for (auto r : {row{"POST", "/api/v1/chat/completions", route::chat_completions},
+                 row{"POST", "/api/v1/embeddings?x=1", route::embeddings},
+                 row{"GET", "/api/v1/models", route::models},
+                 row{"GET", "/api/v1/models/a%2Fb", route::model},
+                 row{"GET", "/api/v1/generation?id=x", route::generation},
+                 row{"POST", "/api/v1/messages", route::messages},
+                 row{"POST", "/api/v1/messages/count_tokens", route::count_tokens}}) {
+    INFO(r.target);
+    auto m = match_route(r.method, r.target);
+    CHECK(m.outcome == route_match::found);
+    CHECK(m.which == r.which);
+  }
+  CHECK(runtime::model_id_of("/api/v1/models/a%2Fb") == "a/b");
+  CHECK(runtime::target_dialect("/api/v1/messages") == protocols::dialect::anthropic);
+  CHECK(runtime::target_dialect("/api/v1/chat/completions") == protocols::dialect::openai);
+  CHECK(match_route("GET", "/api/v1/chat/completions").outcome == route_match::method_not_allowed);
+  CHECK(match_route("GET", "/api/health/live").outcome == route_match::not_found);
+  CHECK(match_route("GET", "/api/metrics").outcome == route_match::not_found);
+  CHECK(match_route("GET", "/api/v1").outcome == route_match::not_found);
+  CHECK(match_route("GET", "/api/api/v1/models").outcome == route_match::not_found);
+}

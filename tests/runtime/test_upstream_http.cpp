@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "protocols/provider_tag.hpp"
 #include "runtime/fake_channel.hpp"
 #include "runtime/test_upstream_server.hpp"
 #include "runtime/upstream_client.hpp"
@@ -43,7 +44,8 @@ TEST_CASE("upstream: a non-stream 200 is relayed with its usage", "[upstream]") 
   CHECK(rec.winner == 1);
   CHECK(rec.status == 200);
   CHECK(rec.content_type == "application/json");
-  CHECK(rec.body == answer);
+  CHECK(rec.body == switchyard::protocols::add_provider_member(
+                        answer, "local"));  // OpenRouter's `provider` member
   CHECK(header_value(rec.headers, "x-request-id") == "req-1");
   CHECK(header_value(rec.headers, "x-switchyard-provider") == "local");
   CHECK(rec.off_strand_calls == 0);

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "protocols/provider_tag.hpp"
 #include "runtime/fake_channel.hpp"
 #include "runtime/test_upstream_server.hpp"
 #include "runtime/upstream_client.hpp"
@@ -110,7 +111,7 @@ TEST_CASE("upstream pool: a body delimited by the connection's end is complete a
   auto events = fx.until_final();
   CHECK(final_of(events).kind == attempt_event::finished);
   CHECK(final_of(events).usage.completion_tokens == 2);
-  CHECK(channel->snapshot().body == body);
+  CHECK(channel->snapshot().body == switchyard::protocols::add_provider_member(body, "local"));
 }
 
 TEST_CASE("upstream pool: a pooled connection the server closed while idle is not used",

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "protocols/provider_tag.hpp"
 #include "runtime/fake_channel.hpp"
 #include "runtime/test_upstream_server.hpp"
 #include "runtime/upstream_client.hpp"
@@ -74,7 +75,8 @@ TEST_CASE("upstream stream: events are relayed in order and the usage chunk is h
   CHECK(header_value(rec.headers, "x-switchyard-provider") == "local");
   const std::string expected = sse(content_chunk("Hello")) + sse(content_chunk(" there")) +
                                sse(content_chunk("!")) + "data: [DONE]\n\n";
-  CHECK(rec.stream == expected);
+  CHECK(rec.stream == switchyard::protocols::add_provider_to_events(
+                          expected, "local"));  // each chunk names the provider
   CHECK(rec.stream.find("usage") == std::string::npos);
 
   const auto reqs = t.server.requests();
@@ -92,7 +94,8 @@ TEST_CASE("upstream stream: the usage chunk reaches a client that asked for it",
   CHECK(final_of(events).kind == attempt_event::finished);
   const auto rec = t.channel->snapshot();
   CHECK(count(rec.stream, "\"usage\"") == 1);
-  CHECK(rec.stream.find(sse(usage_chunk(5, 3))) != std::string::npos);
+  CHECK(rec.stream.find(switchyard::protocols::add_provider_to_events(
+            sse(usage_chunk(5, 3)), "local")) != std::string::npos);
   CHECK(rec.stream.size() >= 14);
   CHECK(rec.stream.substr(rec.stream.size() - 14) == "data: [DONE]\n\n");
 }
@@ -193,7 +196,8 @@ TEST_CASE("upstream stream: an upstream error event mid-stream is relayed and br
   CHECK(fin.was_committed);
   CHECK(fin.stream_broken);
   const auto rec = t.channel->snapshot();
-  CHECK(rec.stream == sse(content_chunk("a")) + sse(upstream_error));
+  CHECK(rec.stream == switchyard::protocols::add_provider_to_events(
+                          sse(content_chunk("a")) + sse(upstream_error), "local"));
   CHECK(rec.stream_ended);
   CHECK(t.server.wait_for([](const auto& s) { return s.client_closes() == 1; }));
 }
@@ -290,8 +294,10 @@ TEST_CASE("upstream stream: a slow client pauses upstream reads until resumed",
   REQUIRE(events.size() == 1);
   CHECK(events[0].kind == attempt_event::finished);
   rec = t.channel->snapshot();
-  CHECK(rec.stream == sse(content_chunk("one")) + sse(content_chunk("two")) +
-                          sse(content_chunk("three")) + "data: [DONE]\n\n");
+  CHECK(rec.stream == switchyard::protocols::add_provider_to_events(
+                          sse(content_chunk("one")) + sse(content_chunk("two")) +
+                              sse(content_chunk("three")) + "data: [DONE]\n\n",
+                          "local"));
   CHECK(rec.stream_ended);
   CHECK(rec.writes_while_refused == 0);
 }

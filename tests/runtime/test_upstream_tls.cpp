@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "protocols/provider_tag.hpp"
 #include "runtime/fake_channel.hpp"
 #include "runtime/test_certs.hpp"
 #include "runtime/test_upstream_server.hpp"
@@ -39,7 +40,8 @@ TEST_CASE("https: a verified upstream answers over a reused TLS connection", "[u
     auto events = fx.until_final();
     CHECK(final_of(events).kind == attempt_event::finished);
     CHECK(final_of(events).usage.prompt_tokens == 4);
-    CHECK(channel->snapshot().body == completion_body("secure", 4, 2));
+    CHECK(channel->snapshot().body ==
+          switchyard::protocols::add_provider_member(completion_body("secure", 4, 2), "secure"));
   }
   CHECK(server.accepted() == 1);
   CHECK(client.stats("secure").connections_opened == 1);
@@ -108,7 +110,9 @@ TEST_CASE("https: a streamed answer is relayed over TLS", "[upstream][tls]") {
   client.start(fx.spec(snap, 0, chat_stream_body, true), channel);
   auto events = fx.until_final();
   CHECK(final_of(events).kind == attempt_event::finished);
-  CHECK(channel->snapshot().stream == sse(content_chunk("tls")) + "data: [DONE]\n\n");
+  CHECK(channel->snapshot().stream ==
+        switchyard::protocols::add_provider_to_events(
+            sse(content_chunk("tls")) + "data: [DONE]\n\n", "secure"));
 }
 
 TEST_CASE("https: verification refuses what it must", "[upstream][tls]") {
