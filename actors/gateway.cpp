@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "actors/admission.hpp"
+#include "actors/health_filter.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
 #include "actors/router.hpp"
@@ -26,6 +27,7 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
     auto s = std::make_shared<provider_stats>();
     s->name = prov.name;
     s->limit = prov.max_in_flight;  // before any provider actor runs: the fast path reads it
+    s->health.configure(prov);
     stats_.push_back(std::move(s));
   }
   provider_supervisor_ = system_.spawn(
@@ -52,6 +54,7 @@ void gateway::submit(request_context ctx) {
   slot_ptr first_slot;
   attempt_spec first_spec;
   auto p = make_plan(*routes, ctx.request.model, ctx.tenant);  // the actor uses it too
+  apply_health(p, ports_.time->now());  // ejected providers out, unless all are
   if (!p.error) {
     // A target that cannot take the request as sent is left to the actor, which explains it.
     auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});

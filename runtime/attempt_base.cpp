@@ -215,7 +215,7 @@ void attempt_base::disarm_phase() {
 }
 
 void attempt_base::arm_total() {
-  const auto d = spec_.provider->timeouts.total;
+  const auto d = timeouts().total;
   if (d.count() <= 0) return;
   total_timer_.expires_after(d);
   total_timer_.async_wait([self = shared_from_this(), d](boost::system::error_code ec) {

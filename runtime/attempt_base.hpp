@@ -83,6 +83,10 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   void stop_timers();
 
   const config::provider_config& provider() const noexcept { return *spec_.provider; }
+  /// The attempt's timeouts: the model's overrides over the provider's.
+  const config::upstream_timeouts& timeouts() const noexcept {
+    return spec_.timeouts ? *spec_.timeouts : spec_.provider->timeouts;
+  }
   static std::chrono::microseconds since(std::chrono::steady_clock::time_point t);
   /// Unix seconds now (OpenAI's `created`).
   static std::int64_t unix_now();

@@ -11,6 +11,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "actors/gateway.hpp"
+#include "runtime/health_metrics.hpp"
 #include "runtime/ingress_stats.hpp"
 
 #ifndef SWITCHYARD_VERSION
@@ -218,6 +219,7 @@ std::string metrics::scrape() const {
     }
     for (auto* f : {&in_flight, &queued, &limit, &admitted, &rejected, &queue_timeouts, &restarts})
       families.push_back(std::move(*f));
+    append_health_families(*gw, families);
 
     const auto& pop = gw->requests();
     auto actors_in_flight = family("switchyard_request_actors_in_flight",
