@@ -245,6 +245,10 @@ void http_exchange::recycle() {
   pool_->checkin(std::move(conn_));
 }
 
+std::uint32_t http_exchange::relayed_events() const noexcept {
+  return relay_ ? relay_->events() : 0;
+}
+
 void http_exchange::stop_io() {
   stop_timers();
   if (resolver_) resolver_->cancel();

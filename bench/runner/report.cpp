@@ -303,14 +303,24 @@ std::string render_markdown(const run_record& r) {
                   " of " + std::to_string(rep.streams) + " streams did not end with [DONE]";
         }
         std::string upstream;
+        std::uint64_t upstream_total = 0;
         for (const auto& [mock, n] : run.mock_requests) {
           upstream += (upstream.empty() ? "" : ", ") + mock + " " + std::to_string(n);
+          upstream_total += n;
+        }
+        // Hedges and retries show as upstream requests per request sent (warm-up included in
+        // both, so compare systems rather than read it as an absolute).
+        if (!run.mock_requests.empty() && rep.sent > 0) {
+          char ratio[48];
+          std::snprintf(ratio, sizeof ratio, " (%.3f per request sent)",
+                        static_cast<double>(upstream_total) / static_cast<double>(rep.sent));
+          upstream += ratio;
         }
         for (const auto& left : run.leftovers)
           line += (line.empty() ? "" : "; ") + std::string("after the load: ") + left;
-        if (!line.empty() || run.mock_requests.size() > 1) {
+        if (!line.empty() || !run.mock_requests.empty()) {
           errors += "- " + s.name + ": " + (line.empty() ? "no errors" : line);
-          if (run.mock_requests.size() > 1) errors += "; upstream requests: " + upstream;
+          if (!run.mock_requests.empty()) errors += "; upstream requests: " + upstream;
           errors += "\n";
         }
       }
