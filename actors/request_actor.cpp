@@ -329,12 +329,17 @@ void on_event(self_ptr self, attempt_event& ev) {
 // enforces the real timeouts.
 std::chrono::milliseconds safety_deadline(const plan& p) {
   std::chrono::milliseconds total{2'000};
-  const std::size_t attempts = std::min<std::size_t>(p.targets.size(), p.chosen->model->max_attempts);
+  const auto& model = *p.chosen->model;
+  // A single-target plan retries its target (after a backoff each time); others try each once.
+  const std::size_t attempts = p.targets.size() == 1
+                                   ? model.max_attempts
+                                   : std::min<std::size_t>(p.targets.size(), model.max_attempts);
   for (std::size_t i = 0; i < attempts; ++i) {
-    const auto& prov = *p.targets[i]->provider;
-    auto t = p.chosen->model->timeouts.total.value_or(prov.timeouts.total);
+    const auto& prov = *p.targets[i % p.targets.size()]->provider;
+    auto t = model.timeouts.total.value_or(prov.timeouts.total);
     if (t.count() <= 0) t = std::chrono::milliseconds{600'000};
     total += prov.queue_timeout + t;
+    if (p.targets.size() == 1 && i > 0) total += model.retry_backoff.max;
   }
   return total;
 }

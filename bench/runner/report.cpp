@@ -35,6 +35,12 @@ const load_run* find_load(const system_run* s, const std::string& load) {
   return nullptr;
 }
 
+std::uint64_t upstream_requests(const load_run& run) {
+  std::uint64_t total = 0;
+  for (const auto& [mock, n] : run.mock_requests) total += n;
+  return total;
+}
+
 std::string phase_label(const mock_spec& m, const phase_spec& p, std::string& kind) {
   if (p.down) {
     kind = "down";
@@ -303,18 +309,20 @@ std::string render_markdown(const run_record& r) {
                   " of " + std::to_string(rep.streams) + " streams did not end with [DONE]";
         }
         std::string upstream;
-        std::uint64_t upstream_total = 0;
         for (const auto& [mock, n] : run.mock_requests) {
           upstream += (upstream.empty() ? "" : ", ") + mock + " " + std::to_string(n);
-          upstream_total += n;
         }
-        // Hedges and retries show as upstream requests per request sent (warm-up included in
-        // both, so compare systems rather than read it as an absolute).
-        if (!run.mock_requests.empty() && rep.sent > 0) {
-          char ratio[48];
-          std::snprintf(ratio, sizeof ratio, " (%.3f per request sent)",
-                        static_cast<double>(upstream_total) / static_cast<double>(rep.sent));
-          upstream += ratio;
+        // Hedges and retries show as upstream requests beyond what direct calls made with the
+        // same schedule (warm-up included in both).
+        const auto* direct_run = find_load(find_system(r, system_kind::direct), l.name);
+        const auto direct_total = direct_run ? upstream_requests(*direct_run) : 0;
+        if (s.kind != system_kind::direct && direct_total > 0 && !run.mock_requests.empty()) {
+          char extra[48];
+          std::snprintf(extra, sizeof extra, " (%+.1f%% against direct)",
+                        100.0 * (static_cast<double>(upstream_requests(run)) /
+                                     static_cast<double>(direct_total) -
+                                 1.0));
+          upstream += extra;
         }
         for (const auto& left : run.leftovers)
           line += (line.empty() ? "" : "; ") + std::string("after the load: ") + left;
