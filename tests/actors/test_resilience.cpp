@@ -342,3 +342,41 @@ TEST_CASE("resilience: a model's timeouts override its provider's in the attempt
   p->succeed();
   REQUIRE(f.observer->wait_record(1));
 }
+
+TEST_CASE("resilience: a failed hedge leaves the first attempt running") {
+  fixture f{hedged(20ms)};
+  f.submit("m");
+  auto primary = f.transport->wait_attempt(0);
+  auto hedge = f.transport->wait_attempt(1);
+  REQUIRE(hedge);
+  hedge->fail(attempt_failure::connect);
+  CHECK(eventually([&] { return f.gw->provider_stats_list()[1]->in_flight == 0; }));
+  CHECK_FALSE(primary->cancelled->fired());
+  primary->succeed();
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->provider == "a");
+  CHECK(rec->status == 200);
+  CHECK(f.transport->count() == 2);
+  CHECK(f.health(1).upstream_errors_total[static_cast<std::size_t>(attempt_failure::connect)] == 1);
+}
+
+TEST_CASE("resilience: the first attempt's lost_race may arrive before the hedge's commit") {
+  fixture f{hedged(20ms)};
+  f.submit("m");
+  auto primary = f.transport->wait_attempt(0);
+  auto hedge = f.transport->wait_attempt(1);
+  REQUIRE(hedge);
+  REQUIRE(hedge->sink->try_commit(hedge->spec.attempt_id));  // the hedge wins the sink...
+  primary->fail(attempt_failure::lost_race);                 // ...and the loser reports first
+  hedge->send({attempt_event::committed});
+  attempt_event done{attempt_event::finished};
+  done.upstream_status = 200;
+  hedge->send(done);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->provider == "b");
+  CHECK(rec->status == 200);
+  CHECK(f.health(1).hedges_total[idx(hedge_outcome::won)] == 1);
+  CHECK(f.health(0).state() == circuit_state::closed);  // losing a race is not a fault
+}
