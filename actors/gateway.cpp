@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/admission.hpp"
+#include "actors/health_filter.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
 #include "actors/router.hpp"
@@ -84,6 +85,7 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
     auto s = std::make_shared<provider_stats>();
     s->name = prov.name;
     s->limit = prov.max_in_flight;  // before any provider actor runs: the fast path reads it
+    s->health.configure(prov);
     stats_.push_back(std::move(s));
   }
   provider_supervisor_ = system_.spawn(
@@ -115,6 +117,7 @@ void gateway::submit(request_context ctx) {
   options.max_tokens = ctx.request.max_tokens;
   options.key_policy = ctx.key != nullptr ? &ctx.key->policy : nullptr;
   auto p = make_plan(*routes, ctx.request.model, ctx.tenant, options);  // the actor uses it too
+  apply_health(p, ports_.time->now());  // ejected providers out, unless all are
   std::shared_ptr<budget_hold> hold;
   if (!p.error) p.error = key_model_error(ctx);
   if (!p.error && ctx.tenant != nullptr) {

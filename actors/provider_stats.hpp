@@ -7,10 +7,11 @@
 #include <string>
 
 #include "actors/latency_estimate.hpp"
+#include "actors/provider_health.hpp"
 
 namespace switchyard::actors {
 
-/// Per-provider counters and gauges. The provider actor is the only writer.
+/// Per-provider counters and gauges. The provider actor is the only writer (except `health`).
 struct provider_stats {
   std::string name;
   std::atomic<std::uint32_t> in_flight{0};
@@ -21,6 +22,9 @@ struct provider_stats {
   std::atomic<std::uint64_t> queue_timeouts_total{0};
   std::atomic<std::uint64_t> restarts_total{0};       ///< written by the provider supervisor
   latency_estimate latency;  ///< written by request actors (the one exception), read by the router
+  /// Circuit, cooldown, retry budget, hedge tokens and TTFB estimate: written by the request
+  /// actors that use the provider (see actors/provider_health.hpp), read by router and metrics.
+  provider_health health;
 };
 
 }  // namespace switchyard::actors

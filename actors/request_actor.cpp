@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/admission.hpp"
+#include "actors/backoff.hpp"
 #include "actors/cost.hpp"
 #include "actors/messages.hpp"
 #include "actors/provider_slot.hpp"
@@ -24,13 +25,27 @@ namespace {
 
 using self_ptr = caf::stateful_actor<request_state>*;
 
+// Self-sent: the hedge delay of attempt `id` passed; the backoff before a same-target retry did.
+using hedge_atom = caf::atom_constant<caf::atom("hedge")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
 void try_next(self_ptr self);
+
+// The end of a hedged race: one hedge outcome per request that hedged and answered.
+void count_hedge_outcome(request_state& st) {
+  if (st.hedge_provider == nullptr || st.committed == nullptr) return;
+  st.hedge_provider->health.count_hedge(st.committed_by_hedge ? hedge_outcome::won
+                                                              : hedge_outcome::lost);
+}
 
 void finish(self_ptr self) {
   auto& st = self->state;
   if (st.finished) return;
   st.finished = true;
+  if (st.racer && st.racer->handle) st.racer->handle->cancel();  // its slot frees with it
+  st.racer.reset();
   st.current.reset();
+  count_hedge_outcome(st);
   auto& rec = st.record;
   rec.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       st.args.ports.time->now() - st.args.ctx.received);
@@ -105,13 +120,112 @@ std::uint32_t& attempts_of(request_state& st, const config::model_config* model)
   return st.model_attempts.emplace_back(model, 0).second;
 }
 
-void start_attempt(self_ptr self, const route_target* target, slot_ptr slot, attempt_spec spec) {
+// The attempt's final event, told to its provider's circuit, cooldown and estimates.
+void settle(self_ptr self, request_state::attempt& a, const attempt_event& ev) {
+  auto& health = a.target->stats->health;
+  const bool finished = ev.kind == attempt_event::finished;
+  if (!finished && ev.failure != attempt_failure::cancelled &&
+      ev.failure != attempt_failure::lost_race && ev.failure != attempt_failure::none) {
+    health.upstream_errors_total[static_cast<std::size_t>(ev.failure)].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+  const bool says_wait = ev.upstream_status == 429 || ev.upstream_status == 503;
+  a.health.settle(self->state.args.ports.time->now(),
+                  classify(ev.failure, ev.upstream_status, finished), ev.time_to_first_byte,
+                  std::chrono::seconds{says_wait ? ev.retry_after_s : 0});
+}
+
+// When the running attempt has not answered after the model's hedge delay, race a second one.
+void arm_hedge(self_ptr self) {
+  auto& st = self->state;
+  const auto& model = *st.route_plan.chosen->model;
+  if (!model.hedge || st.hedges >= model.hedge->max || st.committed != nullptr || st.racer ||
+      !st.current || st.record.attempts >= model.max_attempts) {
+    return;
+  }
+  std::chrono::microseconds delay = model.hedge->after;
+  if (model.hedge->after_p95) {
+    auto p95 = st.current->target->stats->health.ttfb().p95();
+    if (!p95) return;  // no estimate yet: hedging on a guess would only add load
+    delay = *p95;
+  }
+  self->delayed_send(self, delay, hedge_atom::value, st.current->id);
+}
+
+request_state::attempt launch(self_ptr self, const route_target* target, slot_ptr slot,
+                              attempt_spec spec) {
   auto& st = self->state;
   ++attempts_of(st, target->model);
   spec.attempt_id = st.next_attempt_id++;
   ++st.record.attempts;
-  st.current = request_state::attempt{spec.attempt_id, std::move(slot), nullptr, target};
-  st.current->handle = st.args.ports.transport->start(std::move(spec), st.args.ctx.sink);
+  request_state::attempt a{spec.attempt_id, std::move(slot), nullptr, target,
+                           health_ticket{target->stats, st.args.ports.time->now()}};
+  a.handle = st.args.ports.transport->start(std::move(spec), st.args.ctx.sink);
+  return a;
+}
+
+void start_attempt(self_ptr self, const route_target* target, slot_ptr slot, attempt_spec spec) {
+  auto& st = self->state;
+  st.current = launch(self, target, std::move(slot), std::move(spec));
+  arm_hedge(self);
+}
+
+// The hedge timer of attempt `id` fired: a second attempt on another target (the same one for a
+// single-target plan), if nothing answered yet, the target has a hedge token and a free slot. A
+// hedge never queues: waiting for a slot defeats its purpose.
+void hedge(self_ptr self, std::uint32_t id) {
+  auto& st = self->state;
+  if (st.finished || st.client_gone || st.committed != nullptr || st.racer || !st.current ||
+      st.current->id != id) {
+    return;
+  }
+  const auto& targets = st.route_plan.targets;
+  const bool next_in_plan = st.next_target < targets.size();
+  if (!next_in_plan && targets.size() != 1) return;  // every other target was tried already
+  const route_target* target = next_in_plan ? targets[st.next_target] : targets.front();
+  if (!target->stats->health.try_hedge()) return;
+  auto encoded = make_attempt_spec(st.args.ctx, *st.args.routes, *target, 0,
+                                   caf::actor_cast<caf::actor>(self));
+  if (!encoded.ok() || !try_admit_fast(*target->stats)) return;
+  if (next_in_plan) ++st.next_target;  // a failover after this skips the target the hedge took
+  ++st.hedges;
+  st.record.hedged = true;
+  st.hedge_provider = target->stats;
+  st.racer =
+      launch(self, target, std::make_shared<provider_slot>(target->provider_actor, target->stats),
+             std::move(encoded).value());
+  st.racer->hedge = true;
+}
+
+// A failed attempt before commit: the next target, the same one again after a backoff (a
+// single-target plan), or the error — and every re-attempt is paid from the retry budget of the
+// provider that failed, so retries cannot multiply the load on a sick upstream.
+void after_failure(self_ptr self) {
+  auto& st = self->state;
+  if (st.client_gone) return finish(self);
+  const auto& targets = st.route_plan.targets;
+  const auto& model = *st.route_plan.chosen->model;
+  if (st.record.attempts >= model.max_attempts) return give_up(self);
+  const auto now = st.args.ports.time->now();
+  auto& failed = st.failed_on->health;
+  if (st.next_target < targets.size()) {
+    if (!failed.try_retry(now)) return give_up(self);
+    failed.failovers_total.fetch_add(1, std::memory_order_relaxed);
+    return try_next(self);
+  }
+  if (targets.size() != 1) return give_up(self);
+  // Not before the target's Retry-After or ejection ends, and not later than the backoff's cap:
+  // a longer wait is the client's to decide (the error carries Retry-After).
+  const auto& health = targets.front()->stats->health;
+  auto wait = std::chrono::duration_cast<clock::duration>(
+      retry_backoff(model.retry_backoff, st.same_target_retries + 1, random_unit()));
+  if (!health.available(now)) wait = std::max(wait, health.available_at() - now);
+  if (wait > model.retry_backoff.max || !failed.try_retry(now)) return give_up(self);
+  ++st.same_target_retries;
+  failed.retries_total.fetch_add(1, std::memory_order_relaxed);
+  st.next_target = 0;
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(wait),
+                     retry_atom::value);
 }
 
 void try_next(self_ptr self) {
@@ -176,6 +290,10 @@ void note_commit(self_ptr self, const attempt_event& ev) {
   auto& st = self->state;
   auto& rec = st.record;
   st.committed = st.current->target;
+  st.committed_by_hedge = st.current->hedge;
+  // The race is decided: the other attempt's upstream exchange closes now, not when it would
+  // have tried to commit.
+  if (st.racer && st.racer->handle) st.racer->handle->cancel();
   rec.provider = st.committed->provider->name;
   rec.upstream_model = st.committed->target->model;
   rec.status = ev.upstream_status != 0 ? ev.upstream_status : 200;
@@ -186,13 +304,24 @@ void note_commit(self_ptr self, const attempt_event& ev) {
 
 void on_event(self_ptr self, attempt_event& ev) {
   auto& st = self->state;
-  if (st.finished || !st.current || ev.attempt_id != st.current->id) return;  // stale
+  if (st.finished) return;
+  const bool for_racer = st.racer && ev.attempt_id == st.racer->id;
+  if (!for_racer && (!st.current || ev.attempt_id != st.current->id)) return;  // stale
+  if (for_racer) {
+    if (ev.kind == attempt_event::failed && !ev.was_committed) {
+      settle(self, *st.racer, ev);  // the race goes on (or is decided) without it
+      st.racer.reset();
+      return;
+    }
+    std::swap(st.current, st.racer);  // it has the client's response: it is the request's now
+  }
   auto& rec = st.record;
   switch (ev.kind) {
     case attempt_event::committed:
       note_commit(self, ev);
       return;
     case attempt_event::finished:
+      settle(self, *st.current, ev);
       // A whole answer's attempt reports its commit with its end, in one event.
       if (st.committed == nullptr && ev.was_committed) note_commit(self, ev);
       rec.usage = ev.usage;
@@ -201,6 +330,7 @@ void on_event(self_ptr self, attempt_event& ev) {
       rec.error.clear();
       return finish(self);
     case attempt_event::failed:
+      settle(self, *st.current, ev);
       rec.usage = ev.usage;
       if (ev.was_committed || st.committed != nullptr) {
         // After commit there is no retry: the transport already ended the response.
@@ -209,11 +339,22 @@ void on_event(self_ptr self, attempt_event& ev) {
         return finish(self);
       }
       if (ev.failure == attempt_failure::cancelled || ev.failure == attempt_failure::lost_race) {
+        if (st.racer && !st.client_gone) {  // lost to its hedge, whose commit is on its way
+          st.current = std::move(st.racer);
+          st.racer.reset();
+          return;
+        }
         return finish(self);
       }
       note_failure(self, ev);
+      if (st.racer) {  // the hedge already runs: it carries the request on
+        st.current = std::move(st.racer);
+        st.racer.reset();
+        return;
+      }
+      st.failed_on = st.current->target->stats;
       st.current.reset();  // frees the slot before the next target is asked
-      return try_next(self);
+      return after_failure(self);
   }
 }
 
@@ -221,11 +362,17 @@ void on_event(self_ptr self, attempt_event& ev) {
 // enforces the real timeouts.
 std::chrono::milliseconds safety_deadline(const plan& p) {
   std::chrono::milliseconds total{2'000};
-  const std::size_t attempts = std::min<std::size_t>(p.targets.size(), p.max_attempts);
+  const auto& model = *p.chosen->model;
+  // A single-target plan retries its target (after a backoff each time); others try each once.
+  const std::size_t attempts = p.targets.size() == 1
+                                   ? model.max_attempts
+                                   : std::min<std::size_t>(p.targets.size(), p.max_attempts);
   for (std::size_t i = 0; i < attempts; ++i) {
-    const auto& prov = *p.targets[i]->provider;
-    auto t = prov.timeouts.total.count() > 0 ? prov.timeouts.total : std::chrono::milliseconds{600'000};
+    const auto& prov = *p.targets[i % p.targets.size()]->provider;
+    auto t = model.timeouts.total.value_or(prov.timeouts.total);
+    if (t.count() <= 0) t = std::chrono::milliseconds{600'000};
     total += prov.queue_timeout + t;
+    if (p.targets.size() == 1 && i > 0) total += model.retry_backoff.max;
   }
   return total;
 }
@@ -257,8 +404,10 @@ void adopt(self_ptr self, std::uint32_t id, slot_ptr& slot, attempt_handle_ptr& 
   st.next_target = 1;
   st.next_attempt_id = id + 1;
   ++st.record.attempts;
-  st.current = request_state::attempt{id, std::move(slot), std::move(handle), target};
-  if (st.client_gone) st.current->handle->cancel();  // its final event finishes us
+  st.current = request_state::attempt{id, std::move(slot), std::move(handle), target,
+                                      health_ticket{target->stats, st.args.ports.time->now()}};
+  if (st.client_gone) return st.current->handle->cancel();  // its final event finishes us
+  arm_hedge(self);
 }
 
 }  // namespace
@@ -292,6 +441,15 @@ protocols::result<attempt_spec, protocols::error_info> make_attempt_spec(
   spec.client_wants_usage = req.include_usage;
   spec.request_id = ctx.request_id;
   spec.listener = std::move(listener);
+  const auto& mt = target.model->timeouts;
+  if (mt.connect || mt.first_byte || mt.idle || mt.total) {
+    auto t = target.provider->timeouts;
+    t.connect = mt.connect.value_or(t.connect);
+    t.first_byte = mt.first_byte.value_or(t.first_byte);
+    t.idle = mt.idle.value_or(t.idle);
+    t.total = mt.total.value_or(t.total);
+    spec.timeouts = t;
+  }
   return spec;
 }
 
@@ -326,12 +484,17 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
         adopt(self, id, slot, handle);
       },
       [=](attempt_event& ev) { on_event(self, ev); },
+      [=](hedge_atom, std::uint32_t id) { hedge(self, id); },
+      [=](retry_atom) {
+        if (!self->state.finished) try_next(self);
+      },
       [=](client_gone_atom) {
         auto& st = self->state;
         st.client_gone = true;
         st.record.client_gone = true;
         if (st.committed == nullptr) st.record.status = 499;  // nginx's "client closed request"
         if (st.awaiting_adoption) return;  // `adopt` cancels the attempt it receives
+        if (st.racer && st.racer->handle) st.racer->handle->cancel();
         if (st.current && st.current->handle) {
           st.current->handle->cancel();  // its final event brings the usage, then we finish
         } else {

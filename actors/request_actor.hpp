@@ -14,6 +14,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/gateway.hpp"
+#include "actors/health_ticket.hpp"
 #include "actors/messages.hpp"
 #include "actors/router.hpp"
 #include "actors/routing_table.hpp"
@@ -45,6 +46,8 @@ struct request_state {
     slot_ptr slot;  // released (to the provider actor) when the attempt is dropped
     std::shared_ptr<attempt_handle> handle;
     const route_target* target = nullptr;
+    health_ticket health;  // reports the outcome to the provider's circuit (see settle)
+    bool hedge = false;    // started by the hedge timer
   };
 
   request_args args;
@@ -52,6 +55,14 @@ struct request_state {
   std::size_t next_target = 0;
   std::uint32_t next_attempt_id = 1;
   std::optional<attempt> current;
+  /// A second attempt racing `current` before commit (a hedge, or the loser of one).
+  std::optional<attempt> racer;
+  std::uint32_t hedges = 0;
+  bool committed_by_hedge = false;
+  std::shared_ptr<provider_stats> hedge_provider;  // where the hedge went, for its outcome
+  std::uint32_t same_target_retries = 0;
+  /// The provider of the last failed attempt: its retry budget pays for the next one.
+  std::shared_ptr<provider_stats> failed_on;
   const route_target* committed = nullptr;
   /// Attempts started per model: a plan with fallback `models` spans several, each bounded by
   /// its own `max_attempts`.

@@ -65,6 +65,34 @@ struct upstream_timeouts {
   milliseconds total{600'000};        ///< `total_timeout_ms`: whole exchange
 };
 
+/// `providers[].circuit` — outlier ejection (as Envoy's): enough failures eject the provider for
+/// `base_ejection × ejections` (capped at `max_ejection`), then `half_open_probes` requests probe
+/// it; a probe's success closes the circuit, its failure ejects again.
+struct circuit_config {
+  std::uint32_t consecutive_failures = 5;  ///< `consecutive_failures`; 0 = this rule is off
+  double error_rate = 0.5;  ///< `error_rate`: failed share in `window`; 0 = this rule is off
+  std::uint32_t min_requests = 20;     ///< `min_requests`: in `window` before `error_rate` applies
+  milliseconds window{10'000};         ///< `window_ms`
+  milliseconds base_ejection{1'000};   ///< `base_ejection_ms`
+  milliseconds max_ejection{4'000};    ///< `max_ejection_ms`
+  std::uint32_t half_open_probes = 1;  ///< `half_open_probes`: concurrent probes when half-open
+};
+
+/// `providers[].retry_budget` — re-attempts caused by this provider's failures, at most `percent`
+/// of its attempts in the last `window`, and always at least `min_retries` per window.
+struct retry_budget_config {
+  double percent = 20;            ///< `percent`
+  std::uint32_t min_retries = 3;  ///< `min_retries`
+  milliseconds window{10'000};    ///< `window_ms`
+};
+
+/// `providers[].hedge_budget` — gRPC-style throttling of hedges sent to this provider: each hedge
+/// costs one token, each success refills `token_ratio`, up to `max_tokens`.
+struct hedge_budget_config {
+  double max_tokens = 10;    ///< `max_tokens`
+  double token_ratio = 0.1;  ///< `token_ratio`
+};
+
 /// `providers[].mock` — how the in-process mock behaves (for demos and tests).
 struct mock_settings {
   milliseconds latency{0};           ///< `latency_ms`: before the first byte
@@ -97,6 +125,10 @@ struct provider_config {
   std::map<std::string, std::string> headers;  ///< `headers:` extra request headers
   std::string anthropic_version = "2023-06-01";  ///< `anthropic_version` (type anthropic only)
   mock_settings mock;                ///< `mock:` (type mock only)
+  circuit_config circuit;            ///< `circuit:`
+  retry_budget_config retry_budget;  ///< `retry_budget:`
+  hedge_budget_config hedge_budget;  ///< `hedge_budget:`
+  milliseconds max_cooldown{30'000};  ///< `max_cooldown_ms`: longest upstream Retry-After honoured
   // Data-handling attributes, matched against tenant and key `data_policy` (see router).
   bool retains_prompts = false;      ///< `retains_prompts`: the provider keeps prompts
   bool trains_on_data = false;       ///< `trains_on_data`: the provider may train on them
@@ -129,6 +161,30 @@ struct target_config {
   double weight = 1;  ///< `weight`: share of requests under the `weighted` strategy (> 0)
 };
 
+/// `models[].hedge` — race a second attempt on another target when the first has not answered
+/// after `after` (a fixed delay, or the first target's p95 time to first byte).
+struct hedge_config {
+  bool after_p95 = false;  ///< `after: p95`
+  milliseconds after{0};   ///< `after: <ms>` (when not p95)
+  std::uint32_t max = 1;   ///< `max`: hedges per request
+};
+
+/// `models[].timeouts` — per-model overrides of its providers' upstream timeouts (unset = the
+/// provider's).
+struct model_timeouts {
+  std::optional<milliseconds> connect;     ///< `connect_ms`
+  std::optional<milliseconds> first_byte;  ///< `first_token_ms`
+  std::optional<milliseconds> idle;        ///< `idle_ms`
+  std::optional<milliseconds> total;       ///< `total_ms`
+};
+
+/// `models[].retry_backoff` — the delay before a target is tried again by the same request: full
+/// jitter over `base × 2^(n-1)`, at most `max`.
+struct backoff_config {
+  milliseconds base{25};    ///< `base_ms`
+  milliseconds max{1'000};  ///< `max_ms`
+};
+
 /// A model name clients ask for, and the targets that serve it, in order of preference.
 struct model_config {
   std::string name;
@@ -138,6 +194,9 @@ struct model_config {
   /// in the `x-switchyard-dropped-fields` response header) instead of answering 400.
   bool drop_unsupported = false;
   routing_strategy strategy = routing_strategy::ordered;  ///< `strategy`
+  std::optional<hedge_config> hedge;  ///< `hedge:`; unset = no hedging
+  model_timeouts timeouts;            ///< `timeouts:`
+  backoff_config retry_backoff;       ///< `retry_backoff:`
 };
 
 /// How often a budget starts again. Periods reset at UTC boundaries (day, ISO week from Monday,

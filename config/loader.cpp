@@ -557,12 +557,14 @@ class loader {
   }
 
   provider_config read_provider(const entry& e, std::map<std::string, int>& names) {
-    mapping m = map_of(e,
-                       {"name", "type", "base_url", "api_key", "max_in_flight", "max_queue",
-                        "queue_timeout_ms", "max_idle_connections", "connect_timeout_ms",
-                        "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "headers", "mock",
-                        "anthropic_version", "retains_prompts", "trains_on_data", "zdr", "region"},
-                       false);
+    mapping m =
+        map_of(e,
+               {"name", "type", "base_url", "api_key", "max_in_flight", "max_queue",
+                "queue_timeout_ms", "max_idle_connections", "connect_timeout_ms",
+                "first_byte_timeout_ms", "idle_timeout_ms", "total_timeout_ms", "headers", "mock",
+                "anthropic_version", "retains_prompts", "trains_on_data", "zdr", "region", "circuit",
+                "retry_budget", "hedge_budget", "max_cooldown_ms"},
+               false);
     provider_config p;
     p.line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const entry& name = require(m, "name", "a provider name, e.g. openai");
@@ -630,6 +632,10 @@ class loader {
       p.timeouts.idle = millis(*v, 0, one_day_ms);
     if (auto* v = m.find("total_timeout_ms"))
       p.timeouts.total = millis(*v, 0, one_day_ms);
+    if (auto* v = m.find("circuit")) read_circuit(*v, p.circuit);
+    if (auto* v = m.find("retry_budget")) read_retry_budget(*v, p.retry_budget);
+    if (auto* v = m.find("hedge_budget")) read_hedge_budget(*v, p.hedge_budget);
+    if (auto* v = m.find("max_cooldown_ms")) p.max_cooldown = millis(*v, 0, one_hour_ms);
     if (auto* h = m.find("headers"))
       read_headers(*h, p, api_key != nullptr, missing);
     if (auto* mk = m.find("mock")) {
@@ -744,6 +750,76 @@ class loader {
     return p;
   }
 
+  void read_circuit(const entry& e, circuit_config& c) const {
+    mapping m = map_of(e,
+                       {"consecutive_failures", "error_rate", "min_requests", "window_ms",
+                        "base_ejection_ms", "max_ejection_ms", "half_open_probes"},
+                       true);
+    if (auto* v = m.find("consecutive_failures"))
+      c.consecutive_failures = static_cast<std::uint32_t>(integer(*v, 0, 1'000'000));
+    if (auto* v = m.find("error_rate")) c.error_rate = number(*v, 1.0);
+    if (auto* v = m.find("min_requests"))
+      c.min_requests = static_cast<std::uint32_t>(integer(*v, 1, 1'000'000));
+    if (auto* v = m.find("window_ms")) c.window = millis(*v, 100, one_hour_ms);
+    if (auto* v = m.find("base_ejection_ms")) c.base_ejection = millis(*v, 1, one_hour_ms);
+    if (auto* v = m.find("max_ejection_ms")) c.max_ejection = millis(*v, 1, one_hour_ms);
+    if (auto* v = m.find("half_open_probes"))
+      c.half_open_probes = static_cast<std::uint32_t>(integer(*v, 1, 1'000));
+    if (c.max_ejection < c.base_ejection)
+      fail(m.mark, join_path(m.path, "max_ejection_ms"),
+           "must be at least base_ejection_ms (" + std::to_string(c.base_ejection.count()) + ")");
+  }
+
+  void read_retry_budget(const entry& e, retry_budget_config& b) const {
+    mapping m = map_of(e, {"percent", "min_retries", "window_ms"}, true);
+    if (auto* v = m.find("percent")) b.percent = number(*v, 100.0);
+    if (auto* v = m.find("min_retries"))
+      b.min_retries = static_cast<std::uint32_t>(integer(*v, 0, 1'000'000));
+    if (auto* v = m.find("window_ms")) b.window = millis(*v, 100, one_hour_ms);
+  }
+
+  void read_hedge_budget(const entry& e, hedge_budget_config& b) const {
+    mapping m = map_of(e, {"max_tokens", "token_ratio"}, true);
+    if (auto* v = m.find("max_tokens")) b.max_tokens = number(*v, 1'000'000);
+    if (auto* v = m.find("token_ratio")) b.token_ratio = number(*v, 1.0);
+  }
+
+  void read_hedge(const entry& e, const model_config& model, hedge_config& h) const {
+    mapping m = map_of(e, {"after", "max"}, false);
+    const entry& after = require(m, "after", "p95, or a delay in milliseconds, e.g. 200");
+    const std::string a = text(after, "p95 or milliseconds");
+    if (a == "p95")
+      h.after_p95 = true;
+    else if (!a.empty() &&
+             std::all_of(a.begin(), a.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      h.after = millis(after, 1, one_hour_ms);
+    else
+      fail(after, "must be p95 or a delay in milliseconds, e.g. 200, got " + quote(a));
+    if (auto* v = m.find("max")) h.max = static_cast<std::uint32_t>(integer(*v, 1, 3));
+    if (h.max >= model.max_attempts)
+      fail(m.mark, join_path(m.path, "max"),
+           "leaves no attempt for the request itself: max_attempts (" +
+               std::to_string(model.max_attempts) + ") must be greater than the hedges (" +
+               std::to_string(h.max) + ")");
+  }
+
+  void read_model_timeouts(const entry& e, model_timeouts& t) const {
+    mapping m = map_of(e, {"connect_ms", "first_token_ms", "idle_ms", "total_ms"}, true);
+    if (auto* v = m.find("connect_ms")) t.connect = millis(*v, 0, one_day_ms);
+    if (auto* v = m.find("first_token_ms")) t.first_byte = millis(*v, 0, one_day_ms);
+    if (auto* v = m.find("idle_ms")) t.idle = millis(*v, 0, one_day_ms);
+    if (auto* v = m.find("total_ms")) t.total = millis(*v, 0, one_day_ms);
+  }
+
+  void read_backoff(const entry& e, backoff_config& b) const {
+    mapping m = map_of(e, {"base_ms", "max_ms"}, true);
+    if (auto* v = m.find("base_ms")) b.base = millis(*v, 1, one_hour_ms);
+    if (auto* v = m.find("max_ms")) b.max = millis(*v, 1, one_hour_ms);
+    if (b.max < b.base)
+      fail(m.mark, join_path(m.path, "max_ms"),
+           "must be at least base_ms (" + std::to_string(b.base.count()) + ")");
+  }
+
   void read_mock(const entry& e, mock_settings& mock) const {
     mapping m = map_of(e, {"latency_ms", "tokens_per_second", "reply_tokens"}, true);
     if (auto* v = m.find("latency_ms"))
@@ -764,7 +840,10 @@ class loader {
   }
 
   model_config read_model(const entry& e, std::map<std::string, int>& names) {
-    mapping m = map_of(e, {"name", "targets", "max_attempts", "drop_unsupported", "strategy"}, false);
+    mapping m = map_of(e,
+                       {"name", "targets", "max_attempts", "drop_unsupported", "strategy", "hedge",
+                        "timeouts", "retry_backoff"},
+                       false);
     model_config model;
     if (auto* v = m.find("strategy"))
       model.strategy = strategy(*v);
@@ -787,6 +866,9 @@ class loader {
       model.max_attempts = static_cast<std::uint32_t>(integer(*v, 1, 10));
     if (auto* v = m.find("drop_unsupported"))
       model.drop_unsupported = boolean(*v);
+    if (auto* v = m.find("hedge")) read_hedge(*v, model, model.hedge.emplace());
+    if (auto* v = m.find("timeouts")) read_model_timeouts(*v, model.timeouts);
+    if (auto* v = m.find("retry_backoff")) read_backoff(*v, model.retry_backoff);
     return model;
   }
 

@@ -1,6 +1,7 @@
 // Shared attempt machinery: events, commit, stream writes with backpressure, timers, cancel.
 #include "runtime/attempt_base.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
@@ -121,6 +122,10 @@ void attempt_base::fail(attempt_failure f, std::string detail, unsigned upstream
       channel_->end_stream();
       stream_broken_ = true;
     }
+    // The client had part of the answer: without the upstream's final usage, its tokens are
+    // estimated (one per event relayed) rather than recorded as none. `reported` stays false.
+    if (committed_ && !usage_.reported)
+      usage_.completion_tokens = std::max(usage_.completion_tokens, relayed_events());
   }
   report_failed(f, std::move(detail), upstream_status, retry_after_s);
   stop_io();
@@ -234,7 +239,7 @@ void attempt_base::disarm_phase() {
 }
 
 void attempt_base::arm_total() {
-  const auto d = spec_.provider->timeouts.total;
+  const auto d = timeouts().total;
   if (d.count() <= 0) return;
   total_timer_.expires_after(d);
   total_timer_.async_wait([self = shared_from_this(), d](boost::system::error_code ec) {

@@ -87,9 +87,16 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   virtual void on_resume() = 0;
   /// Closes the upstream side for good (no pooling) and cancels every timer.
   virtual void stop_io() = 0;
+  /// Upstream data events relayed so far (0 when the attempt counts tokens itself): a committed
+  /// stream that breaks before the upstream reported usage is billed one token per event.
+  virtual std::uint32_t relayed_events() const noexcept { return 0; }
   void stop_timers();
 
   const config::provider_config& provider() const noexcept { return *spec_.provider; }
+  /// The attempt's timeouts: the model's overrides over the provider's.
+  const config::upstream_timeouts& timeouts() const noexcept {
+    return spec_.timeouts ? *spec_.timeouts : spec_.provider->timeouts;
+  }
   static std::chrono::microseconds since(std::chrono::steady_clock::time_point t);
   /// Unix seconds now (OpenAI's `created`).
   static std::int64_t unix_now();

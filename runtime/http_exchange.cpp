@@ -76,7 +76,7 @@ void http_exchange::do_connect() {
   reused_ = false;
   got_byte_ = false;
   conn_ = pool_->make_connection();
-  arm_phase(provider().timeouts.connect, attempt_failure::connect_timeout);
+  arm_phase(timeouts().connect, attempt_failure::connect_timeout);
   const auto& ep = pool_->endpoint();
   resolver_.emplace(strand_);
   resolver_->async_resolve(
@@ -144,7 +144,7 @@ void http_exchange::on_handshake(boost::system::error_code ec) {
 void http_exchange::do_write() {
   // The first-byte clock starts with the write: a server that does not even read the request
   // is as unresponsive as one that does not answer it.
-  arm_phase(provider().timeouts.first_byte, attempt_failure::first_byte_timeout);
+  arm_phase(timeouts().first_byte, attempt_failure::first_byte_timeout);
   parser_.emplace();
   buffer_.clear();
   header_done_ = false;
@@ -168,11 +168,11 @@ void http_exchange::on_write(boost::system::error_code ec) {
 
 void http_exchange::do_read() {
   if (mode_ == body_mode::drain) {
-    const auto idle = provider().timeouts.idle;
+    const auto idle = timeouts().idle;
     arm_phase(idle.count() > 0 && idle < max_drain_wait ? idle : max_drain_wait,
               attempt_failure::idle_timeout);
   } else if (header_done_) {
-    arm_phase(provider().timeouts.idle, attempt_failure::idle_timeout);
+    arm_phase(timeouts().idle, attempt_failure::idle_timeout);
   }
   conn_->async_read_some(
       buffer_.prepare(read_chunk_bytes),
@@ -243,6 +243,10 @@ void http_exchange::recycle() {
   }
   ++conn_->exchanges;
   pool_->checkin(std::move(conn_));
+}
+
+std::uint32_t http_exchange::relayed_events() const noexcept {
+  return relay_ ? relay_->events() : 0;
 }
 
 void http_exchange::stop_io() {

@@ -71,6 +71,7 @@ class http_exchange final : public attempt_base {
 
   void on_resume() override;
   void stop_io() override;
+  std::uint32_t relayed_events() const noexcept override;
 
   std::shared_ptr<upstream_pool> pool_;
   std::unique_ptr<upstream_connection> conn_;

@@ -12,6 +12,7 @@
 
 #include "actors/gateway.hpp"
 #include "runtime/budget_metrics.hpp"
+#include "runtime/health_metrics.hpp"
 #include "runtime/ingress_stats.hpp"
 
 #ifndef SWITCHYARD_VERSION
@@ -219,6 +220,7 @@ std::string metrics::scrape() const {
     }
     for (auto* f : {&in_flight, &queued, &limit, &admitted, &rejected, &queue_timeouts, &restarts})
       families.push_back(std::move(*f));
+    append_health_families(*gw, families);
 
     // What the `latency` strategy and `provider.sort` read (0 until a first measurement).
     auto ttft = family("switchyard_provider_ttft_ewma_seconds",

@@ -50,7 +50,7 @@ void mock_exchange::start() {
   if (chat && !spec_.stream && interval_.count() > 0)
     delay += interval_ * static_cast<std::int64_t>(usage_.completion_tokens);
   // A mock slower than its provider's first-byte timeout times out like a real upstream.
-  arm_phase(provider().timeouts.first_byte, attempt_failure::first_byte_timeout);
+  arm_phase(timeouts().first_byte, attempt_failure::first_byte_timeout);
   pace_timer_.expires_after(delay);
   pace_timer_.async_wait([self = self(), gen = ++pace_generation_](boost::system::error_code ec) {
     if (ec || gen != self->pace_generation_ || self->ended_) return;
@@ -173,7 +173,7 @@ attempt_base::write_result mock_exchange::write_frames(std::string frames) {
 
 void mock_exchange::schedule_next() {
   // A mock paced slower than its provider's idle timeout breaks like a real upstream would.
-  arm_phase(provider().timeouts.idle, attempt_failure::idle_timeout);
+  arm_phase(timeouts().idle, attempt_failure::idle_timeout);
   pace_timer_.expires_after(interval_);
   pace_timer_.async_wait([self = self(), gen = ++pace_generation_](boost::system::error_code ec) {
     if (ec || gen != self->pace_generation_ || self->ended_) return;

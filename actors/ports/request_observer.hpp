@@ -28,6 +28,7 @@ struct request_record {
   bool stream_broken = false;  ///< committed stream that ended with an error event
   bool client_gone = false;    ///< the client disconnected first
   std::uint32_t attempts = 0;
+  bool hedged = false;  ///< a hedge attempt was started (see models[].hedge)
   protocols::usage usage;
   double cost_usd = 0;
   std::chrono::system_clock::time_point finished_at;  ///< wall-clock time of the end

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct attempt_spec {
   bool client_wants_usage = false;  ///< OpenAI clients: relay the usage chunk
   std::string request_id;        ///< for the `x-request-id` response header and logs
   caf::actor listener;           ///< receives this attempt's `attempt_event`s
+  /// The model's timeouts over the provider's (models[].timeouts); unset = the provider's.
+  std::optional<config::upstream_timeouts> timeouts;
 };
 
 /// Cancels a running attempt: closes its upstream exchange and frees its connection.

@@ -35,6 +35,12 @@ const load_run* find_load(const system_run* s, const std::string& load) {
   return nullptr;
 }
 
+std::uint64_t upstream_requests(const load_run& run) {
+  std::uint64_t total = 0;
+  for (const auto& [mock, n] : run.mock_requests) total += n;
+  return total;
+}
+
 std::string phase_label(const mock_spec& m, const phase_spec& p, std::string& kind) {
   if (p.down) {
     kind = "down";
@@ -391,12 +397,24 @@ std::string render_markdown(const run_record& r) {
         for (const auto& [mock, n] : run.mock_requests) {
           upstream += (upstream.empty() ? "" : ", ") + mock + " " + std::to_string(n);
         }
+        // Hedges and retries show as upstream requests beyond what direct calls made with the
+        // same schedule (warm-up included in both).
+        const auto* direct_run = find_load(find_system(r, system_kind::direct), l.name);
+        const auto direct_total = direct_run ? upstream_requests(*direct_run) : 0;
+        if (s.kind != system_kind::direct && direct_total > 0 && !run.mock_requests.empty()) {
+          char extra[48];
+          std::snprintf(extra, sizeof extra, " (%+.1f%% against direct)",
+                        100.0 * (static_cast<double>(upstream_requests(run)) /
+                                     static_cast<double>(direct_total) -
+                                 1.0));
+          upstream += extra;
+        }
         for (const auto& left : run.leftovers)
           line += (line.empty() ? "" : "; ") + std::string("after the load: ") + left;
         if (run.budget) line += (line.empty() ? "" : "; ") + budget_line(*run.budget);
-        if (!line.empty() || run.mock_requests.size() > 1) {
+        if (!line.empty() || !run.mock_requests.empty()) {
           errors += "- " + s.name + ": " + (line.empty() ? "no errors" : line);
-          if (run.mock_requests.size() > 1) errors += "; upstream requests: " + upstream;
+          if (!run.mock_requests.empty()) errors += "; upstream requests: " + upstream;
           errors += "\n";
         }
       }

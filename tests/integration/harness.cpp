@@ -785,6 +785,12 @@ config_builder& config_builder::model(std::string name,
   return *this;
 }
 
+config_builder& config_builder::model_setting(std::string key, std::string value) {
+  if (models_.empty()) throw std::logic_error("model_setting before any model");
+  models_.back().settings.emplace_back(std::move(key), std::move(value));
+  return *this;
+}
+
 namespace {
 
 using kv_list = std::vector<std::pair<std::string, std::string>>;
@@ -842,6 +848,7 @@ std::string config_builder::render(const temp_dir& dir) const {
   for (auto& m : models_) {
     out << "  - name: " << m.name << "\n";
     if (m.max_attempts) out << "    max_attempts: " << *m.max_attempts << "\n";
+    emit(out, "    ", {}, m.settings);
     out << "    targets:\n";
     for (auto& [prov, upstream] : m.targets) {
       out << "      - provider: " << prov << "\n";

@@ -323,6 +323,8 @@ class config_builder {
   /// Adds a model served by `targets` ({provider, upstream model}) in that order.
   config_builder& model(std::string name, std::vector<std::pair<std::string, std::string>> targets,
                         std::optional<int> max_attempts = std::nullopt);
+  /// Adds `key: value` to the model added last (e.g. "hedge", "{ after: 100 }").
+  config_builder& model_setting(std::string key, std::string value);
   /// Adds a tenant holding `key` (besides `itest`, which holds `test_key`).
   config_builder& tenant(std::string name, std::string key);
   /// The YAML text; storage lives in `dir`.
@@ -340,6 +342,7 @@ class config_builder {
     std::string name;
     std::vector<std::pair<std::string, std::string>> targets;
     std::optional<int> max_attempts;
+    std::vector<std::pair<std::string, std::string>> settings;
   };
   std::vector<std::pair<std::string, std::string>> server_;
   std::vector<provider_entry> providers_;
