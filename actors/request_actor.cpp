@@ -156,6 +156,7 @@ void on_event(self_ptr self, attempt_event& ev) {
   auto& st = self->state;
   if (st.finished || !st.current || ev.attempt_id != st.current->id) return;  // stale
   auto& rec = st.record;
+  if (ev.kind != attempt_event::committed) rec.upstream_time += ev.upstream_time;
   switch (ev.kind) {
     case attempt_event::committed:
       note_commit(self, ev);

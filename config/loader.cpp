@@ -22,6 +22,7 @@
 
 #include "config/address.hpp"
 #include "config/key_hash.hpp"
+#include "config/observability.hpp"
 #include "config/substitute.hpp"
 
 namespace switchyard::config {
@@ -450,7 +451,8 @@ class loader {
     mapping m = map_of(e,
                        {"listen", "max_header_bytes", "max_body_bytes", "read_timeout_ms",
                         "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections",
-                        "io_threads", "actor_threads", "admin_key"},
+                        "io_threads", "actor_threads", "admin_key", "metrics", "access_log",
+                        "log_level"},
                        true);
     server_config& s = snap_->server;
     if (auto* l = m.find("listen")) {
@@ -487,6 +489,18 @@ class loader {
         s.admin_key_hash = std::move(k.first);
         admin_key_ = *v;
       }
+    }
+    if (auto* v = m.find("metrics")) s.metrics = boolean(*v);
+    if (auto* v = m.find("access_log")) {
+      auto parsed = parse_access_log(text(*v, "stderr, stdout, off or a file path"),
+                                     s.observability);
+      if (!parsed.ok()) fail(*v, parsed.error());
+      s.observability = std::move(parsed).value();
+    }
+    if (auto* v = m.find("log_level")) {
+      auto parsed = parse_log_level(text(*v, "debug, info, warning or error"));
+      if (!parsed.ok()) fail(*v, parsed.error());
+      s.observability.log_level = parsed.value();
     }
   }
 

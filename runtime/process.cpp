@@ -25,7 +25,9 @@
 #include <caf/atom.hpp>
 
 #include "actors/gateway.hpp"
+#include "runtime/access_log.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/observer_fanout.hpp"
 #include "runtime/server.hpp"
 #include "runtime/sqlite_usage_store.hpp"
 #include "runtime/upstream_factory.hpp"
@@ -86,9 +88,23 @@ protocols::result<std::shared_ptr<actors::usage_store>, std::string> open_usage_
   return std::shared_ptr<actors::usage_store>{std::move(store).value()};
 }
 
+std::atomic<config::log_level> least_level{config::log_level::info};
+
+config::log_level level_of(std::string_view level) noexcept {
+  if (level == "debug") return config::log_level::debug;
+  if (level == "warning") return config::log_level::warning;
+  if (level == "error") return config::log_level::error;
+  return config::log_level::info;
+}
+
 }  // namespace
 
+void set_log_level(config::log_level least) noexcept {
+  least_level.store(least, std::memory_order_relaxed);
+}
+
 void log_line(std::string_view level, std::string_view message) noexcept {
+  if (level_of(level) < least_level.load(std::memory_order_relaxed)) return;
   try {
     std::string line;
     line.reserve(message.size() + level.size() + 16);
@@ -129,6 +145,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& limits = config->server;
+  set_log_level(limits.observability.log_level);
   const unsigned io_threads = or_cores(limits.io_threads);
   const unsigned actor_threads = or_cores(limits.actor_threads);
 
@@ -143,14 +160,21 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   auto system_holder = std::make_unique<caf::actor_system>(caf_config);
   auto& system = *system_holder;
   auto transport = make_upstream_transport(io, *config);
-  auto exporter = std::make_shared<metrics>(*config);
+  // `server.metrics: false` takes the exporter out of the request path and /metrics answers 404.
+  auto exporter = limits.metrics ? std::make_shared<metrics>(*config) : nullptr;
+  auto access = access_log::open(limits.observability);
+  if (!access.ok()) {
+    log_line("error", access.error());
+    return 1;
+  }
   auto usage = open_usage_store(config->storage);
   if (!usage.ok()) {
     log_line("error", usage.error());
     return 1;
   }
+  auto observer = observer_fanout::combine({exporter, access.value()});
   auto gateway = std::make_unique<actors::gateway>(
-      system, config, actors::gateway::ports{transport, exporter, nullptr, usage.value()});
+      system, config, actors::gateway::ports{transport, observer, nullptr, usage.value()});
   auto* gw = gateway.get();
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
@@ -158,7 +182,11 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                            gw->find_usage(std::move(id), std::move(key_id), std::move(done));
                          },
                          exporter});
-  exporter->attach(gw, &srv->stats());
+  if (exporter) {
+    exporter->attach(gw, &srv->stats());
+    exporter->attach_actor_system(&system);
+    exporter->attach_access_log(access.value().get());
+  }
 
   if (auto ec = srv->listen()) {
     log_line("error", "cannot listen on " +
@@ -240,6 +268,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     out.flush();
     std::_Exit(0);
   }
+  if (access.value()) access.value()->flush();
   gateway.reset();
   system_holder.reset();  // actors release their channels while the I/O objects still exist
   srv.reset();
