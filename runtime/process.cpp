@@ -181,7 +181,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                          [gw](std::string id, std::string key_id, auto done) {
                            gw->find_usage(std::move(id), std::move(key_id), std::move(done));
                          },
-                         exporter});
+                         exporter, access.value()});
   if (exporter) {
     exporter->attach(gw, &srv->stats());
     exporter->attach_actor_system(&system);

@@ -39,6 +39,9 @@ struct server_options {
       find_usage;
   /// Serves GET /metrics; null makes that route answer 404.
   std::shared_ptr<metrics> exporter;
+  /// Hears chat, embeddings and messages requests the ingress refused (bad key, undecodable
+  /// body), which never reach the control plane: the access log. May be null.
+  std::shared_ptr<actors::request_observer> rejected;
 };
 
 /// The HTTP/1.1 ingress server. Create with `std::make_shared`; sessions keep it alive.

@@ -92,11 +92,20 @@ TEST_CASE("the access log has one line per request with its id, and no key anywh
        {"anthropic-version", "2023-06-01"},
        {"content-type", "application/json"}});
   REQUIRE(anthropic.status == 200);
+  // Refused by the ingress, before the control plane: still one line each.
+  constexpr std::string_view wrong_key = "sk-wrong-key-5e6f7a8b9c0d";
+  auto refused = post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), wrong_key);
+  REQUIRE(refused.status == 401);
+  auto malformed = post_json(gw.port(), "/v1/embeddings", R"({"model":"chat"})", test_key);
+  REQUIRE(malformed.status == 400);
+  // Not API requests: not in the access log.
+  REQUIRE(get(gw.port(), "/health/live").status == 200);
+  REQUIRE(get(gw.port(), "/v1/models", test_key).status == 200);
 
   std::vector<rapidjson::Document> lines;
   REQUIRE(eventually([&] {
     lines = log_lines(log_path);
-    return lines.size() == 6;
+    return lines.size() == 8;
   }));
 
   const auto* first = line_with_id(lines, "client-id.42_A");
@@ -132,11 +141,25 @@ TEST_CASE("the access log has one line per request with its id, and no key anywh
   REQUIRE(messages != nullptr);
   CHECK(json_string(*messages, "route") == "messages");
 
+  const auto* unauthenticated = line_with_id(lines, refused.header("x-request-id"));
+  REQUIRE(unauthenticated != nullptr);
+  CHECK((*unauthenticated)["status"].GetUint() == 401);
+  CHECK(json_string(*unauthenticated, "tenant").empty());
+  CHECK(json_string(*unauthenticated, "key_prefix").empty());
+  CHECK(json_string(*unauthenticated, "route") == "chat");
+  CHECK((*unauthenticated)["attempts"].GetUint() == 0);
+  const auto* undecodable = line_with_id(lines, malformed.header("x-request-id"));
+  REQUIRE(undecodable != nullptr);
+  CHECK((*undecodable)["status"].GetUint() == 400);
+  CHECK(json_string(*undecodable, "tenant") == "itest");
+  CHECK(json_string(*undecodable, "route") == "embeddings");
+  CHECK_FALSE(json_string(*undecodable, "error").empty());
+
   // No key in the access log or the gateway's stderr: not whole, not its secret tail.
   gw.proc().stop();
   const std::string everything = slurp(log_path) + gw.proc().stderr_text();
-  for (std::string_view secret :
-       {std::string_view{test_key}, test_key.substr(9), upstream_key, upstream_key.substr(10)}) {
+  for (std::string_view secret : {std::string_view{test_key}, test_key.substr(9), upstream_key,
+                                  upstream_key.substr(10), wrong_key, wrong_key.substr(9)}) {
     INFO(secret);
     CHECK(everything.find(secret) == std::string::npos);
   }
