@@ -58,6 +58,12 @@ void admit_waiters(self_ptr self) {
   }
 }
 
+// The mailbox's depth for the metrics: cheap (CAF keeps the count), and only safe from here.
+void sample_mailbox(caf::stateful_actor<provider_state>* self) {
+  self->state.args.stats->mailbox_depth.store(static_cast<std::uint32_t>(self->mailbox().size()),
+                                              std::memory_order_relaxed);
+}
+
 }  // namespace
 
 caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider_args args) {
@@ -69,6 +75,7 @@ caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider
   return {
       [=](acquire_atom) -> caf::result<admission, slot_ptr> {
         auto& st = self->state;
+        sample_mailbox(self);
         if (!st.args.provider->enabled) return {admission::disabled, slot_ptr{}};
         if (try_admit_fast(*st.args.stats)) return {admission::admitted, slot_of(self)};
         if (st.queue.size() < st.max_queue) {
@@ -84,7 +91,10 @@ caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider
         st.args.stats->rejected_total.fetch_add(1, std::memory_order_relaxed);
         return {admission::overloaded, slot_ptr{}};
       },
-      [=](release_atom) { admit_waiters(self); },
+      [=](release_atom) {
+        sample_mailbox(self);
+        admit_waiters(self);
+      },
       [=](expire_atom) {
         self->state.wake_up_pending = false;
         expire_waiters(self);

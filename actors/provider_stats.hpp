@@ -18,6 +18,9 @@ struct provider_stats {
   std::atomic<std::uint64_t> rejected_total{0};       ///< answered `overloaded`
   std::atomic<std::uint64_t> queue_timeouts_total{0};
   std::atomic<std::uint64_t> restarts_total{0};       ///< written by the provider supervisor
+  /// Messages waiting in the actor's mailbox, sampled by the actor as it takes each message
+  /// (CAF 0.17's mailbox size is only safe to read from the actor itself).
+  std::atomic<std::uint32_t> mailbox_depth{0};
 };
 
 }  // namespace switchyard::actors

@@ -34,6 +34,7 @@ struct usage_writer_stats {
   std::atomic<std::uint64_t> write_errors_total{0};  ///< failed batch writes (records kept)
   std::atomic<std::uint64_t> dropped_total{0};       ///< records lost to a full spool
   std::atomic<std::int64_t> pending{0};              ///< records waiting to be written
+  std::atomic<std::uint64_t> mailbox_depth{0};  ///< messages waiting, sampled at each record
 };
 
 /// How the usage writer batches.

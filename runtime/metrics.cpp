@@ -298,6 +298,20 @@ std::string metrics::scrape() const {
     for (auto* f : {&in_flight, &queued, &limit, &admitted, &rejected, &queue_timeouts, &restarts})
       families.push_back(std::move(*f));
 
+    // Mailbox depth by actor type: every provider actor's summed, and the usage writer's.
+    auto mailbox = family("switchyard_actor_mailbox_depth",
+                          "Messages waiting in actor mailboxes, by actor type (sampled by each "
+                          "actor as it takes a message)",
+                          MetricType::Gauge);
+    double provider_mail = 0;
+    for (const auto& p : gw->provider_stats_list())
+      if (p) provider_mail += p->mailbox_depth.load(std::memory_order_relaxed);
+    add_sample(mailbox, provider_mail, {{"type", "provider"}});
+    add_sample(mailbox,
+               static_cast<double>(gw->usage_stats().mailbox_depth.load(std::memory_order_relaxed)),
+               {{"type", "usage_writer"}});
+    families.push_back(std::move(mailbox));
+
     const auto& pop = gw->requests();
     auto actors_in_flight = family("switchyard_request_actors_in_flight",
                                    "Request actors alive now", MetricType::Gauge);
