@@ -376,3 +376,29 @@ TEST_CASE("an attempt whose final event never comes ends at the safety deadline 
   CHECK(rec->status == 504);
   CHECK(f.gw->provider_stats_list()[0]->in_flight == 0);
 }
+
+TEST_CASE("the upstream time of every attempt that ended is summed into the record") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m");
+  auto first = f.transport->wait_attempt(0);
+  REQUIRE(first);
+  attempt_event failed{attempt_event::failed};
+  failed.failure = attempt_failure::upstream_status;
+  failed.upstream_status = 503;
+  failed.upstream_time = std::chrono::microseconds{1'500};
+  first->send(failed);
+  auto second = f.transport->wait_attempt(1);
+  REQUIRE(second);
+  second->sink->try_commit(second->spec.attempt_id);
+  attempt_event committed{attempt_event::committed};
+  committed.upstream_time = std::chrono::microseconds{400};  // the same exchange, not over yet
+  second->send(committed);
+  attempt_event done{attempt_event::finished};
+  done.upstream_status = 200;
+  done.upstream_time = std::chrono::microseconds{2'000};
+  second->send(done);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->attempts == 2);
+  CHECK(rec->upstream_time == std::chrono::microseconds{3'500});
+}
