@@ -190,9 +190,9 @@ void access_log::on_request_done(const actors::request_record& record) {
   wake_.notify_one();
 }
 
-void access_log::flush() {
+bool access_log::flush(std::chrono::milliseconds limit) {
   std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return queue_.empty() && !writing_; });
+  return idle_.wait_for(lock, limit, [this] { return queue_.empty() && !writing_; });
 }
 
 void access_log::run() {

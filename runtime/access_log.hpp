@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,8 +47,9 @@ class access_log final : public actors::request_observer {
   /// Lines written.
   std::uint64_t written() const noexcept { return written_.load(std::memory_order_relaxed); }
 
-  /// Waits until every queued line is written (tests and shutdown).
-  void flush();
+  /// Waits until every queued line is written, at most `limit` (a writer stuck on a full pipe
+  /// must not hang the shutdown). False when lines were still waiting.
+  bool flush(std::chrono::milliseconds limit = std::chrono::seconds(5));
 
  private:
   void run();

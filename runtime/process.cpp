@@ -266,6 +266,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     log_line("warning", std::to_string(system.registry().running()) +
                             " actor(s) still running; exiting without them");
     out.flush();
+    if (access.value()) access.value()->flush();
     std::_Exit(0);
   }
   if (access.value()) access.value()->flush();

@@ -194,3 +194,16 @@ TEST_CASE("log_level hides the less severe lines; the access log can go to stdou
   CHECK(chatty.proc().stderr_text().find("switchyard: info:") != std::string::npos);
   CHECK(chatty.proc().stdout_text().find("\"id\":") == std::string::npos);  // off by default
 }
+
+TEST_CASE("server.metrics false turns /metrics off") {
+  temp_dir dir;
+  gateway gw(dir, config_builder()
+                      .server("metrics", "false")
+                      .mock_provider("demo")
+                      .model("chat", {{"demo", "demo-1"}})
+                      .render(dir));
+  REQUIRE(post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), test_key).status == 200);
+  auto r = get(gw.port(), "/metrics");
+  CHECK(r.status == 404);
+  CHECK(r.body.find("switchyard_") == std::string::npos);
+}

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include <string>
+#include <thread>
 
 #include <rapidjson/document.h>
 
@@ -107,7 +108,7 @@ TEST_CASE("the writer thread writes one line per request, in order", "[access_lo
       r.request_id = "req-" + std::to_string(i);
       log.on_request_done(r);
     }
-    log.flush();
+    CHECK(log.flush());
     CHECK(log.written() == 50);
     CHECK(log.dropped() == 0);
   }  // closes the write end
@@ -134,7 +135,7 @@ TEST_CASE("a failed write counts the lines as dropped", "[access_log]") {
   {
     runtime::access_log log{fds[1], true};
     log.on_request_done(full_record());
-    log.flush();
+    CHECK(log.flush());
     CHECK(log.written() == 0);
     CHECK(log.dropped() == 1);
   }
@@ -154,4 +155,26 @@ TEST_CASE("the access-log target opens as configured", "[access_log]") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().find("/nonexistent-dir-for-switchyard/access.log") != std::string::npos);
   CHECK(bad.error().find("No such file") != std::string::npos);
+}
+
+TEST_CASE("flush gives up after its limit when the reader is stuck", "[access_log]") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  {
+    runtime::access_log log{fds[1], true};
+    // Nobody reads: once the pipe buffer (64 KiB) is full the writer blocks in write(2).
+    for (int i = 0; i < 2000; ++i) log.on_request_done(full_record());
+    CHECK_FALSE(log.flush(std::chrono::milliseconds{300}));
+    CHECK(log.written() < 2000);
+    // Reading unblocks the writer; the destructor then finishes the queue.
+    std::thread reader([fd = fds[0]] {
+      char buf[65536];
+      while (::read(fd, buf, sizeof buf) > 0) {
+      }
+      ::close(fd);
+    });
+    CHECK(log.flush(std::chrono::seconds(30)));
+    CHECK(log.written() == 2000);
+    reader.detach();  // ends at EOF, when the log closes the write end
+  }
 }
