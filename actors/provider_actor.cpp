@@ -72,6 +72,11 @@ caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider
   st.max_queue = st.args.provider->max_queue;
   st.args.stats->limit.store(st.args.provider->max_in_flight);
   st.args.stats->queued.store(0);  // a restarted actor starts with no waiters
+  // Live-actor gauge: counted up here, down by a functor that runs however the actor ends. A
+  // count, not a flag: the successor may start before its predecessor's functor has run.
+  st.args.stats->alive.fetch_add(1, std::memory_order_relaxed);
+  self->attach_functor(
+      [stats = st.args.stats] { stats->alive.fetch_sub(1, std::memory_order_relaxed); });
   return {
       [=](acquire_atom) -> caf::result<admission, slot_ptr> {
         auto& st = self->state;

@@ -21,6 +21,8 @@ struct provider_stats {
   /// Messages waiting in the actor's mailbox, sampled by the actor as it takes each message
   /// (CAF 0.17's mailbox size is only safe to read from the actor itself).
   std::atomic<std::uint32_t> mailbox_depth{0};
+  /// Provider actors of this provider alive: 1, 0 between a crash and its restart.
+  std::atomic<std::uint32_t> alive{0};
 };
 
 }  // namespace switchyard::actors

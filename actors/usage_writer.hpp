@@ -35,6 +35,7 @@ struct usage_writer_stats {
   std::atomic<std::uint64_t> dropped_total{0};       ///< records lost to a full spool
   std::atomic<std::int64_t> pending{0};              ///< records waiting to be written
   std::atomic<std::uint64_t> mailbox_depth{0};  ///< messages waiting, sampled at each record
+  std::atomic<std::uint32_t> alive{0};           ///< 1 while the writer runs
 };
 
 /// How the usage writer batches.

@@ -312,6 +312,21 @@ std::string metrics::scrape() const {
                {{"type", "usage_writer"}});
     families.push_back(std::move(mailbox));
 
+    // Live actors by type (each type's own count; `switchyard_actors_running` is every actor).
+    auto alive = family("switchyard_actors_alive", "Actors alive now, by actor type",
+                        MetricType::Gauge);
+    double providers_alive = 0;
+    for (const auto& p : gw->provider_stats_list())
+      if (p) providers_alive += p->alive.load(std::memory_order_relaxed);
+    add_sample(alive,
+               static_cast<double>(gw->requests().in_flight.load(std::memory_order_relaxed)),
+               {{"type", "request"}});
+    add_sample(alive, providers_alive, {{"type", "provider"}});
+    add_sample(alive,
+               static_cast<double>(gw->usage_stats().alive.load(std::memory_order_relaxed)),
+               {{"type", "usage_writer"}});
+    families.push_back(std::move(alive));
+
     const auto& pop = gw->requests();
     auto actors_in_flight = family("switchyard_request_actors_in_flight",
                                    "Request actors alive now", MetricType::Gauge);

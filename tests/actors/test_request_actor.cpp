@@ -266,6 +266,14 @@ TEST_CASE("a killed provider actor is restarted and keeps serving") {
   auto config = test::config_builder{}.provider("a").model("m", {"a"}).build();
   gateway_fixture f{config};
   auto stats = f.gw->provider_stats_list()[0];
+  // The live-actor count settles at one provider actor (its start runs on an actor thread).
+  auto one_alive = [&] {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (stats->alive != 1 && std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
+    return stats->alive == 1;
+  };
+  CHECK(one_alive());
   auto before = f.gw->provider_actor_for_test(0);
   caf::anon_send_exit(before, caf::exit_reason::kill);
   // The supervisor republishes the routing snapshot with a new actor; poll the snapshot (each
@@ -283,6 +291,7 @@ TEST_CASE("a killed provider actor is restarted and keeps serving") {
   auto rec = f.observer->wait_record();
   REQUIRE(rec);
   CHECK(rec->status == 200);
+  CHECK(one_alive());  // the dead actor counted itself out, its successor in
 }
 
 namespace {
