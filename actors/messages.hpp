@@ -57,6 +57,8 @@ struct attempt_event {
   protocols::usage usage;            ///< tokens seen (also on failures after commit)
   /// Attempt start → commit (the first relayed event of a stream, else the response header).
   std::chrono::microseconds time_to_first_byte{0};
+  /// Attempt start → this event: the time spent on the upstream exchange (overhead metric).
+  std::chrono::microseconds upstream_time{0};
   std::string detail;                ///< log-safe, never a credential
 };
 

@@ -58,6 +58,12 @@ void admit_waiters(self_ptr self) {
   }
 }
 
+// The mailbox's depth for the metrics: cheap (CAF keeps the count), and only safe from here.
+void sample_mailbox(caf::stateful_actor<provider_state>* self) {
+  self->state.args.stats->mailbox_depth.store(static_cast<std::uint32_t>(self->mailbox().size()),
+                                              std::memory_order_relaxed);
+}
+
 }  // namespace
 
 caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider_args args) {
@@ -66,9 +72,15 @@ caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider
   st.max_queue = st.args.provider->max_queue;
   st.args.stats->limit.store(st.args.provider->max_in_flight);
   st.args.stats->queued.store(0);  // a restarted actor starts with no waiters
+  // Live-actor gauge: counted up here, down by a functor that runs however the actor ends. A
+  // count, not a flag: the successor may start before its predecessor's functor has run.
+  st.args.stats->alive.fetch_add(1, std::memory_order_relaxed);
+  self->attach_functor(
+      [stats = st.args.stats] { stats->alive.fetch_sub(1, std::memory_order_relaxed); });
   return {
       [=](acquire_atom) -> caf::result<admission, slot_ptr> {
         auto& st = self->state;
+        sample_mailbox(self);
         if (!st.args.provider->enabled) return {admission::disabled, slot_ptr{}};
         if (try_admit_fast(*st.args.stats)) return {admission::admitted, slot_of(self)};
         if (st.queue.size() < st.max_queue) {
@@ -84,7 +96,10 @@ caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider
         st.args.stats->rejected_total.fetch_add(1, std::memory_order_relaxed);
         return {admission::overloaded, slot_ptr{}};
       },
-      [=](release_atom) { admit_waiters(self); },
+      [=](release_atom) {
+        sample_mailbox(self);
+        admit_waiters(self);
+      },
       [=](expire_atom) {
         self->state.wake_up_pending = false;
         expire_waiters(self);

@@ -25,6 +25,11 @@ struct provider_stats {
   /// Circuit, cooldown, retry budget, hedge tokens and TTFB estimate: written by the request
   /// actors that use the provider (see actors/provider_health.hpp), read by router and metrics.
   provider_health health;
+  /// Messages waiting in the actor's mailbox, sampled by the actor as it takes each message
+  /// (CAF 0.17's mailbox size is only safe to read from the actor itself).
+  std::atomic<std::uint32_t> mailbox_depth{0};
+  /// Provider actors of this provider alive: 1, 0 between a crash and its restart.
+  std::atomic<std::uint32_t> alive{0};
 };
 
 }  // namespace switchyard::actors

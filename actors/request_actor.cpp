@@ -316,6 +316,7 @@ void on_event(self_ptr self, attempt_event& ev) {
     std::swap(st.current, st.racer);  // it has the client's response: it is the request's now
   }
   auto& rec = st.record;
+  if (ev.kind != attempt_event::committed) rec.upstream_time += ev.upstream_time;
   switch (ev.kind) {
     case attempt_event::committed:
       note_commit(self, ev);

@@ -77,10 +77,15 @@ caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
   st.store = std::move(store);
   st.stats = std::move(stats);
   st.options = options;
+  st.stats->alive.fetch_add(1, std::memory_order_relaxed);
+  self->attach_functor(
+      [stats = st.stats] { stats->alive.fetch_sub(1, std::memory_order_relaxed); });
   st.options.batch_size = std::max<std::size_t>(st.options.batch_size, 1);
   return {
       [=](request_record& rec) {
         auto& st = self->state;
+        // Sampled here, the only safe place: a writer behind a slow store backs up first here.
+        st.stats->mailbox_depth.store(self->mailbox().size(), std::memory_order_relaxed);
         if (st.pending.size() >= st.options.max_pending) {
           st.stats->dropped_total.fetch_add(1, std::memory_order_relaxed);
           return;

@@ -36,6 +36,8 @@ struct usage_writer_stats {
   std::atomic<std::int64_t> pending{0};              ///< records waiting to be written
   std::atomic<bool> failing{false};         ///< the last write failed (cleared by a success)
   std::atomic<std::uint64_t> spool_limit{0};  ///< `usage_writer_options::max_pending`
+  std::atomic<std::uint64_t> mailbox_depth{0};  ///< messages waiting, sampled at each record
+  std::atomic<std::uint32_t> alive{0};           ///< 1 while the writer runs
 };
 
 /// How the usage writer batches.

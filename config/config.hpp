@@ -18,6 +18,19 @@ namespace switchyard::config {
 using milliseconds = std::chrono::milliseconds;
 
 /// `server:` — the ingress listener, its limits and the process's threads.
+/// Where the JSON access log goes (`server.access_log`).
+enum class access_log_target : std::uint8_t { off, stderr_stream, stdout_stream, file };
+
+/// `server.log_level`: the least severe line written to stderr.
+enum class log_level : std::uint8_t { debug, info, warning, error };
+
+/// Access log and log level of the process.
+struct observability_config {
+  access_log_target access_log = access_log_target::off;
+  std::string access_log_path;  ///< when `access_log` is `file`
+  config::log_level log_level = config::log_level::info;
+};
+
 struct server_config {
   std::string listen_host = "127.0.0.1";  ///< from `listen: host:port`
   std::uint16_t listen_port = 8080;       ///< 0 picks a free port (printed at start)
@@ -36,6 +49,8 @@ struct server_config {
   /// `fail_closed_on_storage_error`: with the spool full, refuse requests (503) rather than
   /// serve requests whose usage record would be lost.
   bool fail_closed_on_storage_error = true;
+  bool metrics = true;  ///< `metrics`: false = no /metrics route and no per-request counting
+  observability_config observability;  ///< `access_log`, `log_level`
 };
 
 /// `providers[].type`

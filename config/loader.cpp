@@ -23,6 +23,7 @@
 #include "config/address.hpp"
 #include "config/budget_period.hpp"
 #include "config/key_hash.hpp"
+#include "config/observability.hpp"
 #include "config/substitute.hpp"
 
 namespace switchyard::config {
@@ -463,7 +464,7 @@ class loader {
                        {"listen", "max_header_bytes", "max_body_bytes", "read_timeout_ms",
                         "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections",
                         "io_threads", "actor_threads", "admin_key", "usage_spool_records",
-                        "fail_closed_on_storage_error"},
+                        "fail_closed_on_storage_error", "metrics", "access_log", "log_level"},
                        true);
     server_config& s = snap_->server;
     if (auto* l = m.find("listen")) {
@@ -504,6 +505,18 @@ class loader {
         s.admin_key_hash = std::move(k.first);
         admin_key_ = *v;
       }
+    }
+    if (auto* v = m.find("metrics")) s.metrics = boolean(*v);
+    if (auto* v = m.find("access_log")) {
+      auto parsed = parse_access_log(text(*v, "stderr, stdout, off or a file path"),
+                                     s.observability);
+      if (!parsed.ok()) fail(*v, parsed.error());
+      s.observability = std::move(parsed).value();
+    }
+    if (auto* v = m.find("log_level")) {
+      auto parsed = parse_log_level(text(*v, "debug, info, warning or error"));
+      if (!parsed.ok()) fail(*v, parsed.error());
+      s.observability.log_level = parsed.value();
     }
   }
 

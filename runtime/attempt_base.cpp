@@ -68,6 +68,7 @@ void attempt_base::send(attempt_event ev) {
   ev.stream_broken = stream_broken_;
   ev.usage = usage_;
   ev.time_to_first_byte = ttfb_;
+  ev.upstream_time = since(started_);
   if (spec_.listener) caf::anon_send(spec_.listener, std::move(ev));
 }
 

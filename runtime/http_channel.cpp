@@ -164,8 +164,9 @@ void http_channel::send_full(unsigned status, std::string_view content_type, std
                     beast::bind_front_handler(&http_channel::on_full_written, shared_from_this()));
 }
 
-void http_channel::on_full_written(error_code ec, std::size_t) {
+void http_channel::on_full_written(error_code ec, std::size_t n) {
   writing_ = false;
+  count_sent(n);
   full_.reset();
   if (ec) return fail(ec);
   finish();
@@ -199,8 +200,9 @@ void http_channel::begin_stream(std::vector<header_field> extra) {
       beast::bind_front_handler(&http_channel::on_header_written, shared_from_this()));
 }
 
-void http_channel::on_header_written(error_code ec, std::size_t) {
+void http_channel::on_header_written(error_code ec, std::size_t n) {
   writing_ = false;
+  count_sent(n);
   serializer_.reset();
   head_.reset();
   if (ec) return fail(ec);
@@ -257,8 +259,9 @@ void http_channel::pump() {
   }
 }
 
-void http_channel::on_chunk_written(error_code ec, std::size_t) {
+void http_channel::on_chunk_written(error_code ec, std::size_t n) {
   writing_ = false;
+  count_sent(n);
   if (ec) return fail(ec);
   if (!queue_.empty()) {
     queued_bytes_ -= queue_.front().size();
@@ -272,13 +275,18 @@ void http_channel::on_chunk_written(error_code ec, std::size_t) {
   }
 }
 
-void http_channel::on_last_written(error_code ec, std::size_t) {
+void http_channel::on_last_written(error_code ec, std::size_t n) {
   writing_ = false;
+  count_sent(n);
   if (ec) return fail(ec);
   finish();
 }
 
 // -- endings ------------------------------------------------------------------------------------
+
+void http_channel::count_sent(std::size_t bytes) noexcept {
+  owner_->owner().stats().bytes_sent_total.fetch_add(bytes, std::memory_order_relaxed);
+}
 
 void http_channel::finish() {
   state_ = state::done;

@@ -92,6 +92,7 @@ class http_channel final : public client_channel,
   void on_chunk_written(boost::system::error_code ec, std::size_t bytes);
   void on_last_written(boost::system::error_code ec, std::size_t bytes);
   void fail(boost::system::error_code ec);
+  void count_sent(std::size_t bytes) noexcept;  // ingress bytes-out metric
   void finish();
 
   std::shared_ptr<session> owner_;

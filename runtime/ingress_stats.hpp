@@ -22,6 +22,8 @@ struct ingress_stats {
   std::atomic<std::uint64_t> write_failures_total{0};  ///< write error or write timeout
   std::atomic<std::uint64_t> client_disconnects_total{
       0};  ///< client left while a request was in flight
+  std::atomic<std::uint64_t> bytes_received_total{0};  ///< request heads and bodies read
+  std::atomic<std::uint64_t> bytes_sent_total{0};      ///< response bytes written (framing too)
   std::array<std::atomic<std::uint64_t>, max_status> responses_by_status{};
   std::atomic<bool> draining{false};
 

@@ -9,11 +9,14 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <caf/actor_system.hpp>
 
 #include "actors/gateway.hpp"
 #include "runtime/budget_metrics.hpp"
 #include "runtime/health_metrics.hpp"
+#include "runtime/access_log.hpp"
 #include "runtime/ingress_stats.hpp"
+#include "runtime/process_stats.hpp"
 
 #ifndef SWITCHYARD_VERSION
 #define SWITCHYARD_VERSION "unknown"
@@ -62,6 +65,31 @@ void add_sample(prometheus::MetricFamily& f, double value,
   f.metric.push_back(std::move(m));
 }
 
+// The process collector: CPU, memory, descriptors, start time (nothing when /proc is unreadable).
+void add_process_families(std::vector<prometheus::MetricFamily>& families) {
+  auto sample = read_process_sample();
+  if (!sample) return;
+  using prometheus::MetricType;
+  auto one = [&](const char* name, const char* help, MetricType type, double v) {
+    auto f = family(name, help, type);
+    add_sample(f, v);
+    families.push_back(std::move(f));
+  };
+  one("switchyard_process_cpu_seconds_total", "User and system CPU time of the process",
+      MetricType::Counter, sample->cpu_seconds);
+  one("switchyard_process_resident_memory_bytes", "Resident memory of the process",
+      MetricType::Gauge, sample->resident_bytes);
+  one("switchyard_process_virtual_memory_bytes", "Virtual memory of the process",
+      MetricType::Gauge, sample->virtual_bytes);
+  one("switchyard_process_start_time_seconds", "Unix time the process started", MetricType::Gauge,
+      sample->start_time_seconds);
+  one("switchyard_process_open_fds", "File descriptors open now", MetricType::Gauge,
+      sample->open_fds);
+  if (sample->max_fds > 0)
+    one("switchyard_process_max_fds", "The process's descriptor limit (soft RLIMIT_NOFILE)",
+        MetricType::Gauge, sample->max_fds);
+}
+
 }  // namespace
 
 metrics::metrics(const config::snapshot& config)
@@ -81,10 +109,20 @@ metrics::metrics(const config::snapshot& config)
           .Help(
               "Time from a request fully read to the first response byte of the committed attempt")
           .Register(*registry_);
-  auto& tokens = prometheus::BuildCounter()
-                     .Name("switchyard_tokens_total")
-                     .Help("Tokens reported by upstreams, by direction (cached is part of input)")
-                     .Register(*registry_);
+  auto& overhead =
+      prometheus::BuildHistogram()
+          .Name("switchyard_gateway_overhead_seconds")
+          .Help("Request duration minus the time spent on upstream exchanges, by model")
+          .Register(*registry_);
+  auto& tokens =
+      prometheus::BuildCounter()
+          .Name("switchyard_tokens_total")
+          .Help("Tokens reported by upstreams, by model and direction (cached is part of input)")
+          .Register(*registry_);
+  auto& tenant_requests = prometheus::BuildCounter()
+                              .Name("switchyard_tenant_requests_total")
+                              .Help("Finished API requests by tenant and status class")
+                              .Register(*registry_);
   auto& attempts = prometheus::BuildCounter()
                        .Name("switchyard_upstream_attempts_total")
                        .Help("Upstream attempts made (failover and hedges included), by model")
@@ -102,6 +140,10 @@ metrics::metrics(const config::snapshot& config)
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
   const prometheus::Histogram::BucketBoundaries ttfb_buckets{
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  // The gateway's own time is sub-millisecond when healthy; the top buckets catch queueing.
+  const prometheus::Histogram::BucketBoundaries overhead_buckets{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
+  constexpr std::array<const char*, 3> directions{"input", "output", "cached"};
 
   auto add_model = [&](const std::string& name, std::vector<std::string> providers) {
     if (models_.count(name) != 0) return;
@@ -124,6 +166,9 @@ metrics::metrics(const config::snapshot& config)
       s.duration[r] =
           &duration.Add({{"model", name}, {"route", route_labels[r]}}, duration_buckets);
     s.ttfb = &ttfb.Add({{"model", name}}, ttfb_buckets);
+    s.overhead = &overhead.Add({{"model", name}}, overhead_buckets);
+    for (std::size_t d = 0; d < directions.size(); ++d)
+      s.tokens[d] = &tokens.Add({{"model", name}, {"direction", directions[d]}});
     s.attempts = &attempts.Add({{"model", name}});
     s.cost = &cost.Add({{"model", name}});
     s.streams_broken = &broken.Add({{"model", name}});
@@ -138,9 +183,11 @@ metrics::metrics(const config::snapshot& config)
   add_model(unknown_model, {});
   unknown_ = &models_.at(unknown_model);
 
-  tokens_[0] = &tokens.Add({{"direction", "input"}});
-  tokens_[1] = &tokens.Add({{"direction", "output"}});
-  tokens_[2] = &tokens.Add({{"direction", "cached"}});
+  for (const auto& tenant : config.tenants) {
+    auto& row = tenants_[tenant.name];
+    for (std::size_t c = 0; c < status_classes; ++c)
+      row[c] = &tenant_requests.Add({{"tenant", tenant.name}, {"status_class", class_labels[c]}});
+  }
 }
 
 metrics::~metrics() = default;
@@ -168,14 +215,26 @@ void metrics::on_request_done(const actors::request_record& record) {
   if (record.attempts > 0) s.attempts->Increment(record.attempts);
   if (record.cost_usd > 0) s.cost->Increment(record.cost_usd);
   if (record.stream_broken) s.streams_broken->Increment();
-  if (record.usage.prompt_tokens > 0) tokens_[0]->Increment(record.usage.prompt_tokens);
-  if (record.usage.completion_tokens > 0) tokens_[1]->Increment(record.usage.completion_tokens);
-  if (record.usage.cached_tokens > 0) tokens_[2]->Increment(record.usage.cached_tokens);
+  s.overhead->Observe(seconds(std::max(record.duration - record.upstream_time,
+                                       std::chrono::microseconds{0})));
+  if (record.usage.prompt_tokens > 0) s.tokens[0]->Increment(record.usage.prompt_tokens);
+  if (record.usage.completion_tokens > 0) s.tokens[1]->Increment(record.usage.completion_tokens);
+  if (record.usage.cached_tokens > 0) s.tokens[2]->Increment(record.usage.cached_tokens);
+  if (auto t = tenants_.find(record.tenant); t != tenants_.end())
+    t->second[class_index(record.status)]->Increment();
 }
 
 void metrics::attach(const actors::gateway* gateway, const ingress_stats* ingress) noexcept {
   gateway_.store(gateway, std::memory_order_release);
   ingress_.store(ingress, std::memory_order_release);
+}
+
+void metrics::attach_actor_system(caf::actor_system* system) noexcept {
+  system_.store(system, std::memory_order_release);
+}
+
+void metrics::attach_access_log(const access_log* log) noexcept {
+  access_log_.store(log, std::memory_order_release);
 }
 
 std::string metrics::scrape() const {
@@ -186,6 +245,26 @@ std::string metrics::scrape() const {
                      MetricType::Gauge);
   add_sample(info, 1, {{"version", SWITCHYARD_VERSION}});
   families.push_back(std::move(info));
+  add_process_families(families);
+
+  if (auto* sys = system_.load(std::memory_order_acquire)) {
+    auto running = family("switchyard_actors_running",
+                          "Actors alive in the actor system now (every type)", MetricType::Gauge);
+    add_sample(running, static_cast<double>(sys->registry().running()));
+    families.push_back(std::move(running));
+  }
+
+  if (const auto* log = access_log_.load(std::memory_order_acquire)) {
+    auto written = family("switchyard_access_log_lines_total", "Access-log lines written",
+                          MetricType::Counter);
+    add_sample(written, static_cast<double>(log->written()));
+    auto dropped = family("switchyard_access_log_dropped_total",
+                          "Access-log lines lost (writer too far behind, or a failed write)",
+                          MetricType::Counter);
+    add_sample(dropped, static_cast<double>(log->dropped()));
+    families.push_back(std::move(written));
+    families.push_back(std::move(dropped));
+  }
 
   if (const auto* gw = gateway_.load(std::memory_order_acquire)) {
     auto in_flight = family("switchyard_provider_in_flight",
@@ -236,6 +315,35 @@ std::string metrics::scrape() const {
     }
     families.push_back(std::move(ttft));
     families.push_back(std::move(throughput));
+
+    // Mailbox depth by actor type: every provider actor's summed, and the usage writer's.
+    auto mailbox = family("switchyard_actor_mailbox_depth",
+                          "Messages waiting in actor mailboxes, by actor type (sampled by each "
+                          "actor as it takes a message)",
+                          MetricType::Gauge);
+    double provider_mail = 0;
+    for (const auto& p : gw->provider_stats_list())
+      if (p) provider_mail += p->mailbox_depth.load(std::memory_order_relaxed);
+    add_sample(mailbox, provider_mail, {{"type", "provider"}});
+    add_sample(mailbox,
+               static_cast<double>(gw->usage_stats().mailbox_depth.load(std::memory_order_relaxed)),
+               {{"type", "usage_writer"}});
+    families.push_back(std::move(mailbox));
+
+    // Live actors by type (each type's own count; `switchyard_actors_running` is every actor).
+    auto alive = family("switchyard_actors_alive", "Actors alive now, by actor type",
+                        MetricType::Gauge);
+    double providers_alive = 0;
+    for (const auto& p : gw->provider_stats_list())
+      if (p) providers_alive += p->alive.load(std::memory_order_relaxed);
+    add_sample(alive,
+               static_cast<double>(gw->requests().in_flight.load(std::memory_order_relaxed)),
+               {{"type", "request"}});
+    add_sample(alive, providers_alive, {{"type", "provider"}});
+    add_sample(alive,
+               static_cast<double>(gw->usage_stats().alive.load(std::memory_order_relaxed)),
+               {{"type", "usage_writer"}});
+    families.push_back(std::move(alive));
 
     const auto& pop = gw->requests();
     auto actors_in_flight = family("switchyard_request_actors_in_flight",
@@ -299,6 +407,10 @@ std::string metrics::scrape() const {
             "Failed accepts (out of descriptors or memory), each retried after 50 ms",
             in->accept_errors_total);
     counter("switchyard_http_requests_total", "HTTP requests read completely", in->requests_total);
+    counter("switchyard_http_received_bytes_total", "Bytes of HTTP requests read (heads and bodies)",
+            in->bytes_received_total);
+    counter("switchyard_http_sent_bytes_total", "Bytes of HTTP responses written",
+            in->bytes_sent_total);
     counter("switchyard_http_read_timeouts_total",
             "Requests that did not arrive within read_timeout (408)", in->read_timeouts_total);
     counter("switchyard_http_idle_closes_total",

@@ -19,6 +19,10 @@ class Histogram;
 class Registry;
 }  // namespace prometheus
 
+namespace caf {
+class actor_system;
+}
+
 namespace switchyard::actors {
 class gateway;
 }
@@ -26,6 +30,7 @@ class gateway;
 namespace switchyard::runtime {
 
 struct ingress_stats;
+class access_log;
 
 /// The process's metrics. Thread-safe.
 class metrics final : public actors::request_observer {
@@ -45,6 +50,14 @@ class metrics final : public actors::request_observer {
   /// Sources read at scrape time; either may be null. Both must outlive every later `scrape()`.
   void attach(const actors::gateway* gateway, const ingress_stats* ingress) noexcept;
 
+  /// The actor system whose live actors are counted at scrape time; may be null. Must outlive
+  /// every later `scrape()`.
+  void attach_actor_system(caf::actor_system* system) noexcept;
+
+  /// The access log whose written and dropped lines are exported; may be null (no access log).
+  /// Must outlive every later `scrape()`.
+  void attach_access_log(const access_log* log) noexcept;
+
   /// The Prometheus text exposition of every metric.
   std::string scrape() const;
 
@@ -59,6 +72,8 @@ class metrics final : public actors::request_observer {
     std::vector<request_counters> requests;  // one row per entry of `providers`
     std::array<prometheus::Histogram*, route_count> duration{};
     prometheus::Histogram* ttfb = nullptr;
+    prometheus::Histogram* overhead = nullptr;
+    std::array<prometheus::Counter*, 3> tokens{};  // input, output, cached
     prometheus::Counter* attempts = nullptr;
     prometheus::Counter* cost = nullptr;
     prometheus::Counter* streams_broken = nullptr;
@@ -69,9 +84,12 @@ class metrics final : public actors::request_observer {
   std::unique_ptr<prometheus::Registry> registry_;
   std::unordered_map<std::string, model_series> models_;
   const model_series* unknown_ = nullptr;
-  std::array<prometheus::Counter*, 3> tokens_{};  // input, output, cached
+  // Tenants are configured, so their series are bounded like models'.
+  std::unordered_map<std::string, std::array<prometheus::Counter*, status_classes>> tenants_;
   std::atomic<const actors::gateway*> gateway_{nullptr};
   std::atomic<const ingress_stats*> ingress_{nullptr};
+  std::atomic<caf::actor_system*> system_{nullptr};
+  std::atomic<const access_log*> access_log_{nullptr};
 };
 
 }  // namespace switchyard::runtime

@@ -28,7 +28,9 @@
 #include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
 #include "runtime/config_reload.hpp"
+#include "runtime/access_log.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/observer_fanout.hpp"
 #include "runtime/server.hpp"
 #include "runtime/sqlite_usage_store.hpp"
 #include "runtime/upstream_factory.hpp"
@@ -152,9 +154,23 @@ void reload_config(const config::snapshot& started, const std::string& started_p
   });
 }
 
+std::atomic<config::log_level> least_level{config::log_level::info};
+
+config::log_level level_of(std::string_view level) noexcept {
+  if (level == "debug") return config::log_level::debug;
+  if (level == "warning") return config::log_level::warning;
+  if (level == "error") return config::log_level::error;
+  return config::log_level::info;
+}
+
 }  // namespace
 
+void set_log_level(config::log_level least) noexcept {
+  least_level.store(least, std::memory_order_relaxed);
+}
+
 void log_line(std::string_view level, std::string_view message) noexcept {
+  if (level_of(level) < least_level.load(std::memory_order_relaxed)) return;
   try {
     std::string line;
     line.reserve(message.size() + level.size() + 16);
@@ -198,6 +214,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& limits = config->server;
+  set_log_level(limits.observability.log_level);
   const unsigned io_threads = or_cores(limits.io_threads);
   const unsigned actor_threads = or_cores(limits.actor_threads);
 
@@ -212,7 +229,13 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   auto system_holder = std::make_unique<caf::actor_system>(caf_config);
   auto& system = *system_holder;
   auto transport = make_upstream_transport(io, *config);
-  auto exporter = std::make_shared<metrics>(*config);
+  // `server.metrics: false` takes the exporter out of the request path and /metrics answers 404.
+  auto exporter = limits.metrics ? std::make_shared<metrics>(*config) : nullptr;
+  auto access = access_log::open(limits.observability);
+  if (!access.ok()) {
+    log_line("error", access.error());
+    return 1;
+  }
   auto usage = open_usage_store(config->storage);
   if (!usage.ok()) {
     log_line("error", usage.error());
@@ -220,9 +243,9 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   }
   auto admin = open_admin(config);
   if (!admin) return 1;
+  auto observer = observer_fanout::combine({exporter, access.value()});
   auto gateway = std::make_unique<actors::gateway>(
-      system, config,
-      actors::gateway::ports{transport, exporter, nullptr, usage.value(), nullptr});
+      system, config, actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr});
   auto* gw = gateway.get();
   if (!gateway->budget_seed_error().empty()) {
     // Serving with budgets restarted from zero would let them be overspent: fail closed.
@@ -240,8 +263,12 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                          [frontend](admin_request req, std::function<void(admin_response)> done) {
                            frontend->handle(std::move(req), std::move(done));
                          },
-                         &gw->usage_stats()});
-  exporter->attach(gw, &srv->stats());
+                         &gw->usage_stats(), access.value()});
+  if (exporter) {
+    exporter->attach(gw, &srv->stats());
+    exporter->attach_actor_system(&system);
+    exporter->attach_access_log(access.value().get());
+  }
 
   if (auto ec = srv->listen()) {
     log_line("error", "cannot listen on " +
@@ -338,8 +365,10 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     log_line("warning", std::to_string(system.registry().running()) +
                             " actor(s) still running; exiting without them");
     out.flush();
+    if (access.value()) access.value()->flush();
     std::_Exit(0);
   }
+  if (access.value()) access.value()->flush();
   gateway.reset();
   system_holder.reset();  // actors release their channels while the I/O objects still exist
   srv.reset();

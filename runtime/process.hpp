@@ -13,6 +13,10 @@ namespace switchyard::runtime {
 /// a credential.
 void log_line(std::string_view level, std::string_view message) noexcept;
 
+/// Lines of a level below `least` ("debug" < "info" < "warning" < "error") are not written from
+/// now on. The default is info.
+void set_log_level(config::log_level least) noexcept;
+
 /// `host:port`, with brackets around an IPv6 host.
 std::string format_host_port(std::string_view host, unsigned port);
 

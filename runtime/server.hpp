@@ -53,6 +53,9 @@ struct server_options {
   /// The usage writer's figures, for fail-closed refusals and readiness (see storage_guard.hpp);
   /// null = no usage store. Must outlive every session (production: the gateway's).
   const actors::usage_writer_stats* usage = nullptr;
+  /// Hears chat, embeddings and messages requests the ingress refused (bad key, undecodable
+  /// body), which never reach the control plane: the access log. May be null.
+  std::shared_ptr<actors::request_observer> rejected;
 };
 
 /// The HTTP/1.1 ingress server. Create with `std::make_shared`; sessions keep it alive.

@@ -122,7 +122,8 @@ void session::do_read() {
                           beast::bind_front_handler(&session::on_header, shared_from_this()));
 }
 
-void session::on_header(error_code ec, std::size_t) {
+void session::on_header(error_code ec, std::size_t n) {
+  server_->stats().bytes_received_total.fetch_add(n, std::memory_order_relaxed);
   if (ec) return on_read_error(ec);
   if (parser_->is_done()) return on_request();
   const auto& req = parser_->get();
@@ -143,7 +144,8 @@ void session::on_continue_written(error_code ec, std::size_t) {
                    beast::bind_front_handler(&session::on_read, shared_from_this()));
 }
 
-void session::on_read(error_code ec, std::size_t) {
+void session::on_read(error_code ec, std::size_t n) {
+  server_->stats().bytes_received_total.fetch_add(n, std::memory_order_relaxed);
   if (ec) return on_read_error(ec);
   on_request();
 }

@@ -10,6 +10,7 @@
 #include "runtime/admin_http.hpp"
 #include "runtime/http_channel.hpp"
 #include "runtime/key_info.hpp"
+#include "runtime/ingress_rejections.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/request_id.hpp"
 #include "runtime/routes.hpp"
@@ -180,6 +181,9 @@ void session::dispatch(request_type& req) {
                                      std::string_view{req["x-api-key"]});
   if (!who) {
     channel->send_error(who.error());
+    if (const auto& log = server_->options().rejected; log && is_logged_api_route(match.which))
+      log->on_request_done(rejected_request_record(channel->request_id(), match.which, who.error(),
+                                                   received_, {}, {}));
     return;
   }
   if (answer_locally(*channel, match.which, req, *live->config, *who->tenant, who->key,
@@ -206,6 +210,10 @@ void session::dispatch(request_type& req) {
   auto decoded = decode_api_request(match.which, req.body());
   if (!decoded) {
     channel->send_error(decoded.error());
+    if (const auto& log = server_->options().rejected)
+      log->on_request_done(rejected_request_record(channel->request_id(), match.which,
+                                                   decoded.error(), received_, who->tenant->name,
+                                                   who->key_prefix));
     return;
   }
   const std::size_t body_bytes = req.body().size();

@@ -9,7 +9,11 @@ packages=(
   libboost1.81-dev libcaf-dev catch2 prometheus-cpp-dev rapidjson-dev libyaml-cpp-dev
   libssl-dev libhiredis-dev libpq-dev libsqlite3-dev libbenchmark-dev
   nginx-light wrk hyperfine ca-certificates nodejs npm
+  prometheus
 )
+# `prometheus` brings prometheus and promtool for the observability tests, which run their own
+# instance on a free loopback port with a temp config and storage: the system service the package
+# may start on :9090 is neither used nor in the way.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,9 @@ struct request_record {
   std::chrono::system_clock::time_point finished_at;  ///< wall-clock time of the end
   std::chrono::microseconds duration{0};
   std::chrono::microseconds time_to_first_byte{0};  ///< zero when nothing was committed
+  /// Summed over the attempts that ended: time spent on upstream exchanges. `duration` minus
+  /// this is the gateway's own overhead (routing, queueing for a slot, encoding, relaying).
+  std::chrono::microseconds upstream_time{0};
   std::string error;           ///< log-safe summary of the last failure, empty on success
 };
 

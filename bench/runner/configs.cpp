@@ -21,11 +21,13 @@ std::string mock_url(std::uint16_t port) {
 }  // namespace
 
 std::string switchyard_config(const scenario& s, const std::vector<std::uint16_t>& mock_ports,
-                              const std::string& work_dir, unsigned node) {
+                              const std::string& work_dir, unsigned node,
+                              const YAML::Node& system_server) {
   YAML::Node root;
   YAML::Node server;
   server["listen"] = "127.0.0.1:0";
   merge(server, s.gateway.server);
+  if (system_server) merge(server, system_server);
   root["server"] = server;
   root["storage"] = "sqlite://" + work_dir + "/switchyard-" + std::to_string(node) + ".db";
   root["counters"] = "memory";

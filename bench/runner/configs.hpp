@@ -17,9 +17,11 @@ inline constexpr const char* bench_model = "bench";
 
 /// Switchyard's configuration: one openai-compatible provider per mock (in order, as the
 /// model's targets), tenant `bench` with key `sk-bench`, the scenario's `gateway` sections merged
-/// in. `node` picks a distinct storage file for each of several nodes.
+/// in, then the system's own `server` overrides. `node` picks a distinct storage file for each of
+/// several nodes.
 std::string switchyard_config(const scenario& s, const std::vector<std::uint16_t>& mock_ports,
-                              const std::string& work_dir, unsigned node = 0);
+                              const std::string& work_dir, unsigned node = 0,
+                              const YAML::Node& system_server = {});
 
 /// nginx in front of `upstreams`: the first is primary and the others are backups tried on
 /// errors, timeouts, 429 and 5xx (`balance` = false), or all share the load round robin

@@ -266,6 +266,40 @@ std::string circuit_table(const run_record& r, const load_spec& l) {
 
 }  // namespace
 
+// With `switchyard` and `switchyard-metrics-off` in the run: their throughput ratio per load
+// and its median over the loads (the target: metrics on ≥ 95% of off).
+std::string metrics_cost_section(const run_record& r) {
+  const system_run* on = nullptr;
+  const system_run* off = nullptr;
+  for (const auto& s : r.systems) {
+    if (!s.skipped.empty()) continue;
+    if (s.name == "switchyard") on = &s;
+    if (s.name == "switchyard-metrics-off") off = &s;
+  }
+  if (on == nullptr || off == nullptr) return {};
+  std::string m =
+      "## Metrics cost\n\nThroughput of Switchyard with its Prometheus exporter on, divided by "
+      "the same gateway with `server.metrics: false`, load by load in this run:\n\n"
+      "| load | metrics on (req/s) | metrics off (req/s) | on ÷ off |\n|---|---|---|---|\n";
+  std::vector<double> ratios;
+  for (const auto& l : r.sc.loads) {
+    const auto* a = find_load(on, l.name);
+    const auto* b = find_load(off, l.name);
+    if (!a || !b) continue;
+    double ratio = a->report->ok_rps / std::max(1e-9, b->report->ok_rps);
+    ratios.push_back(ratio);
+    m += "| " + l.name + " | " + fmt("%.0f", a->report->ok_rps) + " | " +
+         fmt("%.0f", b->report->ok_rps) + " | " + fmt("%.3f", ratio) + " |\n";
+  }
+  if (ratios.empty()) return m + "\nNo load has a result for both.\n\n";
+  std::sort(ratios.begin(), ratios.end());
+  const auto n = ratios.size();
+  double median = n % 2 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+  m += "\nMedian on ÷ off: **" + fmt("%.3f", median) +
+       "** (target ≥ 0.95: " + (median >= 0.95 ? "met" : "not met") + ").\n\n";
+  return m;
+}
+
 std::string render_markdown(const run_record& r) {
   const auto& sc = r.sc;
   std::string m;
@@ -458,6 +492,8 @@ std::string render_markdown(const run_record& r) {
     }
     m += "\n";
   }
+
+  m += metrics_cost_section(r);
 
   bool logged = false;
   for (const auto& s : r.systems) logged |= !s.log_lines.empty();

@@ -307,7 +307,7 @@ std::string run::start_system(const system_spec& s, stack& st, target& t, std::s
       std::vector<std::uint16_t> ports;
       for (unsigned n = 0; n < sc_.gateway.nodes; ++n) {
         auto cfg = raw(tag + "-node" + std::to_string(n) + ".yaml");
-        write_file(cfg, switchyard_config(sc_, st.mock_ports, out_dir_ + "/raw", n));
+        write_file(cfg, switchyard_config(sc_, st.mock_ports, out_dir_ + "/raw", n, s.server));
         child c;
         auto out = raw(tag + "-node" + std::to_string(n) + ".out");
         auto err = c.start({gateway_bin_, "--config", cfg}, out,

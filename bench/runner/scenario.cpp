@@ -323,12 +323,16 @@ class parser {
         s.kind = system_kind::nginx;
       } else if (k == "switchyard") {
         s.kind = system_kind::switchyard;
+      } else if (k == "switchyard-metrics-off") {
+        s.kind = system_kind::switchyard;
+        s.server["metrics"] = false;
       } else if (k == "portkey") {
         s.kind = system_kind::portkey;
       } else {
         fail(n, p,
              "unknown system \"" + k +
-                 "\"; expected direct, nginx, switchyard, portkey, or a mapping {name, base_url, "
+                 "\"; expected direct, nginx, switchyard, switchyard-metrics-off, portkey, or a "
+                 "mapping {name, base_url, "
                  "model, api_key_env, headers} for a deployment of your own");
       }
       return s;

@@ -71,6 +71,9 @@ struct system_spec {
   std::string model;
   std::string api_key_env;
   std::vector<std::string> headers;  ///< "Name: value"
+  // switchyard only: merged into `server:` after the scenario's `gateway.server`
+  // (`switchyard-metrics-off` is Switchyard with `metrics: false`, to measure the exporter's cost).
+  YAML::Node server;
 };
 
 /// One load: open loop (`rate`) or closed loop (`closed`).

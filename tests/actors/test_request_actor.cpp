@@ -270,6 +270,14 @@ TEST_CASE("a killed provider actor is restarted and keeps serving") {
   auto config = test::config_builder{}.provider("a").model("m", {"a"}).build();
   gateway_fixture f{config};
   auto stats = f.gw->provider_stats_list()[0];
+  // The live-actor count settles at one provider actor (its start runs on an actor thread).
+  auto one_alive = [&] {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (stats->alive != 1 && std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
+    return stats->alive == 1;
+  };
+  CHECK(one_alive());
   auto before = f.gw->provider_actor_for_test(0);
   caf::anon_send_exit(before, caf::exit_reason::kill);
   // The supervisor republishes the routing snapshot with a new actor; poll the snapshot (each
@@ -287,6 +295,7 @@ TEST_CASE("a killed provider actor is restarted and keeps serving") {
   auto rec = f.observer->wait_record();
   REQUIRE(rec);
   CHECK(rec->status == 200);
+  CHECK(one_alive());  // the dead actor counted itself out, its successor in
 }
 
 namespace {
@@ -507,4 +516,30 @@ TEST_CASE("a committed attempt feeds its provider's latency estimates") {
   CHECK(latency.tokens_per_s() > 0);
   CHECK(latency.tokens_per_s() < 100 / 0.02 + 1);  // at most 100 tokens over >= 20 ms
   CHECK(f.gw->provider_stats_list()[1]->latency.ttft_ms() == 0);
+}
+
+TEST_CASE("the upstream time of every attempt that ended is summed into the record") {
+  gateway_fixture f{two_targets()};
+  auto sink = f.submit("m");
+  auto first = f.transport->wait_attempt(0);
+  REQUIRE(first);
+  attempt_event failed{attempt_event::failed};
+  failed.failure = attempt_failure::upstream_status;
+  failed.upstream_status = 503;
+  failed.upstream_time = std::chrono::microseconds{1'500};
+  first->send(failed);
+  auto second = f.transport->wait_attempt(1);
+  REQUIRE(second);
+  second->sink->try_commit(second->spec.attempt_id);
+  attempt_event committed{attempt_event::committed};
+  committed.upstream_time = std::chrono::microseconds{400};  // the same exchange, not over yet
+  second->send(committed);
+  attempt_event done{attempt_event::finished};
+  done.upstream_status = 200;
+  done.upstream_time = std::chrono::microseconds{2'000};
+  second->send(done);
+  auto rec = f.observer->wait_record();
+  REQUIRE(rec);
+  CHECK(rec->attempts == 2);
+  CHECK(rec->upstream_time == std::chrono::microseconds{3'500});
 }

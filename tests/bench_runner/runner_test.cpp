@@ -354,3 +354,23 @@ TEST_CASE("budget check: reads the tenant's budget, spend and 402s from /metrics
   CHECK_THAT(switchyard::bench::budget_line(*b), Catch::Contains("OVER THE CAP"));
   CHECK_FALSE(switchyard::bench::read_budget_outcome(metrics, "nobody"));
 }
+
+TEST_CASE("runner: switchyard-metrics-off is Switchyard with its exporter off") {
+  auto sc = parse_scenario(R"(systems: [switchyard, switchyard-metrics-off]
+mocks: [{name: m}]
+gateway:
+  server: { io_threads: 1 }
+loads: [{name: l, closed: 2}]
+)",
+                           "s.yaml");
+  REQUIRE(sc.ok());
+  const auto& systems = sc.value().systems;
+  REQUIRE(systems.size() == 2);
+  CHECK(systems[1].kind == system_kind::switchyard);
+  CHECK(systems[1].name == "switchyard-metrics-off");
+  auto on = YAML::Load(switchyard_config(sc.value(), {1111}, "/w", 0, systems[0].server));
+  auto off = YAML::Load(switchyard_config(sc.value(), {1111}, "/w", 0, systems[1].server));
+  CHECK_FALSE(on["server"]["metrics"]);
+  CHECK(off["server"]["metrics"].as<bool>() == false);
+  CHECK(off["server"]["io_threads"].as<int>() == 1);  // the scenario's settings still apply
+}

@@ -205,7 +205,7 @@ TEST_CASE("scenario: bad values say what was expected") {
 TEST_CASE("scenario: bad systems, mocks and phases are caught") {
   CHECK(error_of("systems: [direkt]\nmocks: [{name: m}]\nloads: [{name: l, rate: 1}]\n")
             .rfind("s.yaml:1:11: systems[0]: unknown system \"direkt\"; expected direct, nginx, "
-                   "switchyard, portkey",
+                   "switchyard, switchyard-metrics-off, portkey",
                    0) == 0);
   CHECK(error_of("systems: [direct, direct]\nmocks: [{name: m}]\nloads: [{name: l, rate: 1}]\n") ==
         "s.yaml:1:19: systems[1]: system \"direct\" is listed twice");

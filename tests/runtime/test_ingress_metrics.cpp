@@ -47,7 +47,9 @@ TEST_CASE("every configured series exists before the first request", "[ingress][
           text,
           R"(switchyard_requests_total{model="m1",provider="p1",route="chat",status_class="2xx"})") ==
       0);
-  CHECK(sample(text, R"(switchyard_tokens_total{direction="cached"})") == 0);
+  CHECK(sample(text, R"(switchyard_tokens_total{direction="cached",model="m1"})") == 0);
+  CHECK(sample(text, R"(switchyard_tokens_total{direction="output",model="unknown"})") == 0);
+  CHECK(sample(text, R"(switchyard_gateway_overhead_seconds_count{model="m2"})") == 0);
   CHECK(sample(text, R"(switchyard_build_info{version=")" SWITCHYARD_VERSION R"("})") == 1);
 }
 
@@ -92,9 +94,10 @@ TEST_CASE("a finished request lands in its series", "[ingress][metrics]") {
       1);
   CHECK(text.find("no-such-model") ==
         std::string::npos);  // client-chosen names never become labels
-  CHECK(sample(text, R"(switchyard_tokens_total{direction="input"})") == 10);
-  CHECK(sample(text, R"(switchyard_tokens_total{direction="output"})") == 5);
-  CHECK(sample(text, R"(switchyard_tokens_total{direction="cached"})") == 4);
+  CHECK(sample(text, R"(switchyard_tokens_total{direction="input",model="m1"})") == 10);
+  CHECK(sample(text, R"(switchyard_tokens_total{direction="output",model="m1"})") == 5);
+  CHECK(sample(text, R"(switchyard_tokens_total{direction="cached",model="m1"})") == 4);
+  CHECK(sample(text, R"(switchyard_tokens_total{direction="input",model="m2"})") == 0);
   CHECK(sample(text, R"(switchyard_upstream_attempts_total{model="m1"})") == 2);
   CHECK(sample(text, R"(switchyard_cost_usd_total{model="m1"})") == Approx(0.25));
   CHECK(sample(text, R"(switchyard_streams_broken_total{model="m1"})") == 1);
@@ -145,4 +148,72 @@ TEST_CASE("ingress figures are read at scrape time", "[ingress][metrics]") {
   CHECK(text.find("# TYPE switchyard_http_responses_total counter") != std::string::npos);
   stats.draining = true;
   CHECK(sample(m.scrape(), "switchyard_draining") == 1);
+}
+
+TEST_CASE("the gateway overhead is the duration minus the upstream time", "[ingress][metrics]") {
+  auto cfg = test::make_ingress_config();
+  runtime::metrics m{*cfg};
+  auto r = record("m1", "p1", 200);
+  r.duration = std::chrono::milliseconds{120};
+  r.upstream_time = std::chrono::microseconds{119'700};
+  m.on_request_done(r);
+  auto none = record("m2", "", 503);  // no upstream exchange: all of it is the gateway's
+  none.duration = std::chrono::milliseconds{2};
+  m.on_request_done(none);
+  auto skewed = record("m2", "p2", 200);  // clocks of the two sides never make it negative
+  skewed.duration = std::chrono::microseconds{100};
+  skewed.upstream_time = std::chrono::microseconds{150};
+  m.on_request_done(skewed);
+  auto text = m.scrape();
+  CHECK(sample(text, R"(switchyard_gateway_overhead_seconds_count{model="m1"})") == 1);
+  CHECK(sample(text, R"(switchyard_gateway_overhead_seconds_sum{model="m1"})") ==
+        Approx(0.0003).margin(1e-9));
+  CHECK(sample(text, R"(switchyard_gateway_overhead_seconds_bucket{model="m1",le="0.00025"})") ==
+        0);
+  CHECK(sample(text, R"(switchyard_gateway_overhead_seconds_bucket{model="m1",le="0.0005"})") == 1);
+  CHECK(sample(text, R"(switchyard_gateway_overhead_seconds_count{model="m2"})") == 2);
+  CHECK(sample(text, R"(switchyard_gateway_overhead_seconds_sum{model="m2"})") ==
+        Approx(0.002).margin(1e-9));
+}
+
+TEST_CASE("requests are counted by configured tenant only", "[ingress][metrics]") {
+  auto cfg = test::make_ingress_config();
+  REQUIRE(!cfg->tenants.empty());
+  const std::string tenant = cfg->tenants.front().name;
+  runtime::metrics m{*cfg};
+  auto text = m.scrape();
+  for (const char* cls : {"2xx", "4xx", "5xx"})
+    CHECK(sample(text, "switchyard_tenant_requests_total{status_class=\"" + std::string{cls} +
+                           "\",tenant=\"" + tenant + "\"}") == 0);
+  auto ok = record("m1", "p1", 200);
+  ok.tenant = tenant;
+  m.on_request_done(ok);
+  auto limited = record("m1", "", 429);
+  limited.tenant = tenant;
+  m.on_request_done(limited);
+  auto stranger = record("m1", "p1", 200);
+  stranger.tenant = "not-configured";
+  m.on_request_done(stranger);
+  text = m.scrape();
+  CHECK(sample(text, "switchyard_tenant_requests_total{status_class=\"2xx\",tenant=\"" + tenant +
+                         "\"}") == 1);
+  CHECK(sample(text, "switchyard_tenant_requests_total{status_class=\"4xx\",tenant=\"" + tenant +
+                         "\"}") == 1);
+  CHECK(text.find("not-configured") == std::string::npos);
+}
+
+TEST_CASE("process and ingress byte figures are exported", "[ingress][metrics]") {
+  auto cfg = test::make_ingress_config();
+  runtime::metrics m{*cfg};
+  runtime::ingress_stats stats;
+  stats.bytes_received_total = 1234;
+  stats.bytes_sent_total = 5678;
+  m.attach(nullptr, &stats);
+  auto text = m.scrape();
+  CHECK(sample(text, "switchyard_http_received_bytes_total") == 1234);
+  CHECK(sample(text, "switchyard_http_sent_bytes_total") == 5678);
+  CHECK(sample(text, "switchyard_process_resident_memory_bytes") > 0);
+  CHECK(sample(text, "switchyard_process_open_fds") >= 3);  // stdin, stdout, stderr at least
+  CHECK(sample(text, "switchyard_process_start_time_seconds") > 1.6e9);
+  CHECK(sample(text, "switchyard_process_cpu_seconds_total") >= 0);
 }
