@@ -140,7 +140,7 @@ void arm_hedge(self_ptr self) {
   auto& st = self->state;
   const auto& model = *st.route_plan.chosen->model;
   if (!model.hedge || st.hedges >= model.hedge->max || st.committed != nullptr || st.racer ||
-      !st.current || st.record.attempts >= model.max_attempts) {
+      !st.current || st.record.attempts >= st.route_plan.max_attempts) {
     return;
   }
   std::chrono::microseconds delay = model.hedge->after;
@@ -205,7 +205,7 @@ void after_failure(self_ptr self) {
   if (st.client_gone) return finish(self);
   const auto& targets = st.route_plan.targets;
   const auto& model = *st.route_plan.chosen->model;
-  if (st.record.attempts >= model.max_attempts) return give_up(self);
+  if (st.record.attempts >= st.route_plan.max_attempts) return give_up(self);
   const auto now = st.args.ports.time->now();
   auto& failed = st.failed_on->health;
   if (st.next_target < targets.size()) {
