@@ -493,3 +493,29 @@ TEST_CASE("rate limits: a tenant created through the admin API is held to its rp
   require_openai_error(post_json(gw.port(), "/v1/chat/completions", small_request, a), 429,
                        "rate_limit_exceeded");
 }
+
+TEST_CASE("rate limits: an rpm added by SIGHUP applies to the window already running") {
+  temp_dir dir;
+  mock_provider up(dir, "up");
+  gateway gw(dir, budget_config(dir, up.base_url(), ""));
+  REQUIRE(post_json(gw.port(), "/v1/chat/completions", small_request, test_key).status == 200);
+  dir.write("switchyard.yaml", budget_config(dir, up.base_url(), "    rpm: 2\n"));
+  gw.proc().signal(SIGHUP);
+  REQUIRE(eventually(
+      [&] { return gw.proc().stderr_text().find("configuration reloaded") != std::string::npos; }));
+  // The request before the reload counts: one more fits (two if a minute boundary passed).
+  std::size_t ok = 0;
+  std::optional<http_response> limited;
+  for (int i = 0; i < 4 && !limited; ++i) {
+    auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+    if (r.status == 200)
+      ++ok;
+    else
+      limited = std::move(r);
+  }
+  REQUIRE(limited);
+  require_openai_error(*limited, 429, "rate_limit_exceeded");
+  CHECK(limited->header("x-ratelimit-limit-requests") == "2");
+  CHECK(ok >= 1);
+  CHECK(ok <= 2);
+}
