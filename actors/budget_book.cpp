@@ -174,6 +174,28 @@ void limit_account::seed_spend(double usd) {
   spent_ += usd;
 }
 
+bool limit_account::set_limits(const config::limits_config& limits, config::wall_time now) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  rpm_ = limits.rpm;  // the windows keep what they counted: a lower limit applies at once
+  tpm_ = limits.tpm;
+  const bool had = budget_.has_value();
+  const bool same_period = had && limits.budget && budget_->period == limits.budget->period;
+  if (!limits.budget || !same_period) {
+    // What was spent or reserved under no budget, or under another period, does not count
+    // against this one: the caller seeds the new period's spend from the usage store. Holds in
+    // flight still settle here; their release is clamped at zero, so they cannot go negative.
+    spent_ = 0;
+    reserved_ = 0;
+    reservations_ = 0;
+  }
+  budget_ = limits.budget;
+  if (budget_ && !same_period) {
+    period_start_ = config::period_start(budget_->period, now);
+    period_end_ = config::period_end(budget_->period, now);
+  }
+  return budget_.has_value() && !same_period;
+}
+
 // --- budget_hold -----------------------------------------------------------------------------
 
 budget_hold::budget_hold(std::shared_ptr<limit_account> key, std::shared_ptr<limit_account> tenant,
@@ -221,40 +243,75 @@ void budget_hold::settle(double usd, std::uint64_t tokens) {
 budget_book::budget_book(const config::snapshot& config, std::shared_ptr<const wall_clock> wall,
                          std::shared_ptr<const clock> mono)
     : wall_(std::move(wall)), mono_(std::move(mono)) {
+  index_.store(std::make_shared<const account_index>());
+  reconfigure(config, nullptr);  // the gateway seeds the first index itself (seed_requests)
+}
+
+void budget_book::reconfigure(const config::snapshot& config, const spend_reader& read_spend) {
+  std::lock_guard<std::mutex> guard{reconfigure_mutex_};
+  const auto old = index();
+  auto next = std::make_shared<account_index>();
   const auto now = wall_->now();
+  auto seed = [&](const std::shared_ptr<limit_account>& account, const std::string& tenant,
+                  const std::string& key_id) {
+    if (!read_spend) return;
+    auto b = account->budget(now);
+    if (b) account->seed_spend(read_spend(seed_request{tenant, key_id, b->period_start}));
+  };
   for (const auto& t : config.tenants) {
     tenant_entry e;
-    e.account = std::make_shared<limit_account>("tenant `" + t.name + "`", t.limits, now);
-    e.stats = std::make_unique<tenant_limit_stats>();
-    tenants_.emplace(t.name, std::move(e));
-    for (const auto& k : t.keys)
-      keys_.emplace(k.hash.substr(0, 16), key_entry{t.name, std::make_shared<limit_account>(
-                                                                key_label(&k), k.limits, now)});
+    if (auto it = old->tenants.find(t.name); it != old->tenants.end()) {
+      e = it->second;
+      if (e.account->set_limits(t.limits, now)) seed(e.account, t.name, {});
+    } else {
+      e.account = std::make_shared<limit_account>("tenant `" + t.name + "`", t.limits, now);
+      e.stats = std::make_shared<tenant_limit_stats>();
+      seed(e.account, t.name, {});
+    }
+    next->tenants.emplace(t.name, std::move(e));
+    for (const auto& k : t.keys) {
+      auto id = k.hash.substr(0, 16);
+      std::shared_ptr<limit_account> account;
+      if (auto it = old->keys.find(id); it != old->keys.end() && it->second.tenant == t.name) {
+        account = it->second.account;
+        if (account->set_limits(k.limits, now)) seed(account, t.name, id);
+      } else {
+        account = std::make_shared<limit_account>(key_label(&k), k.limits, now);
+        seed(account, t.name, id);
+      }
+      next->keys.emplace(std::move(id), key_entry{t.name, std::move(account)});
+    }
   }
+  index_.store(std::move(next), std::memory_order_release);
 }
 
 std::shared_ptr<limit_account> budget_book::tenant_account(const std::string& tenant) const {
-  auto it = tenants_.find(tenant);
-  return it == tenants_.end() ? nullptr : it->second.account;
+  const auto idx = index();
+  auto it = idx->tenants.find(tenant);
+  return it == idx->tenants.end() ? nullptr : it->second.account;
 }
 
 std::shared_ptr<limit_account> budget_book::key_account(const std::string& key_id) const {
-  auto it = keys_.find(key_id);
-  return it == keys_.end() ? nullptr : it->second.account;
+  const auto idx = index();
+  auto it = idx->keys.find(key_id);
+  return it == idx->keys.end() ? nullptr : it->second.account;
 }
 
-const tenant_limit_stats* budget_book::tenant_stats(const std::string& tenant) const {
-  auto it = tenants_.find(tenant);
-  return it == tenants_.end() ? nullptr : it->second.stats.get();
+std::shared_ptr<const tenant_limit_stats> budget_book::tenant_stats(
+    const std::string& tenant) const {
+  const auto idx = index();
+  auto it = idx->tenants.find(tenant);
+  return it == idx->tenants.end() ? nullptr : it->second.stats;
 }
 
 std::vector<budget_book::seed_request> budget_book::seed_requests() const {
   std::vector<seed_request> out;
   const auto now = wall_->now();
-  for (const auto& [name, e] : tenants_) {
+  const auto idx = index();
+  for (const auto& [name, e] : idx->tenants) {
     if (auto b = e.account->budget(now)) out.push_back({name, {}, b->period_start});
   }
-  for (const auto& [id, e] : keys_) {
+  for (const auto& [id, e] : idx->keys) {
     if (auto b = e.account->budget(now)) out.push_back({e.tenant, id, b->period_start});
   }
   return out;
@@ -263,10 +320,13 @@ std::vector<budget_book::seed_request> budget_book::seed_requests() const {
 admission_verdict budget_book::admit(const config::tenant_config& tenant, const std::string& key_id,
                                      const spend_demand& demand) {
   admission_verdict v;
-  auto tenant_it = tenants_.find(tenant.name);
-  if (tenant_it == tenants_.end()) return v;  // not from this configuration: nothing to enforce
+  const auto idx = index();  // one index for the whole admission
+  auto tenant_it = idx->tenants.find(tenant.name);
+  if (tenant_it == idx->tenants.end()) return v;  // not in the book: nothing to enforce
   auto tenant_acc = tenant_it->second.account;
-  auto key_acc = key_account(key_id);
+  std::shared_ptr<limit_account> key_acc;
+  if (auto key_it = idx->keys.find(key_id); key_it != idx->keys.end())
+    key_acc = key_it->second.account;
   auto& stats = *tenant_it->second.stats;
   limit_account* accounts[2] = {key_acc.get(), tenant_acc.get()};
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -90,6 +91,11 @@ class limit_account {
   /// Adds spend made before this process started (the usage store's sum for the current period).
   void seed_spend(double usd);
 
+  /// Applies new limits (a reload or an admin change), keeping the spend, the reservations and
+  /// the rate windows. True when the budget's current period now starts from zero and should be
+  /// seeded from the usage store: a budget was added, or its period changed.
+  bool set_limits(const config::limits_config& limits, config::wall_time now);
+
   /// "key `ci`", "this key" or "tenant `team-a`": names the budget in errors, never a key.
   const std::string& label() const noexcept { return label_; }
 
@@ -168,8 +174,9 @@ struct tenant_limit_stats {
   std::array<std::atomic<std::uint64_t>, limit_reason_count> rejected{};
 };
 
-/// Every account of a configuration. Immutable after construction apart from the accounts' own
-/// state, so lookups need no lock.
+/// Every account of the effective configuration. The account index is immutable and published
+/// through an atomic shared_ptr, so lookups take no lock; `reconfigure` publishes a new index that
+/// keeps the accounts (and their state) of the tenants and keys that still exist.
 class budget_book {
  public:
   budget_book(const config::snapshot& config, std::shared_ptr<const wall_clock> wall,
@@ -184,7 +191,7 @@ class budget_book {
   std::shared_ptr<limit_account> tenant_account(const std::string& tenant) const;
   std::shared_ptr<limit_account> key_account(const std::string& key_id) const;
   /// A tenant's rejection counters, or null.
-  const tenant_limit_stats* tenant_stats(const std::string& tenant) const;
+  std::shared_ptr<const tenant_limit_stats> tenant_stats(const std::string& tenant) const;
 
   /// One budget to rebuild at start: who, and since when its current period runs.
   struct seed_request {
@@ -195,22 +202,40 @@ class budget_book {
   /// The budgets whose current-period spend must be read from the usage store at start.
   std::vector<seed_request> seed_requests() const;
 
+  /// Reads a budget's spend since `since` from the usage store (0 when it cannot; the caller logs).
+  using spend_reader = std::function<double(const seed_request&)>;
+  /// Follows a new effective configuration: accounts of tenants and keys that still exist keep
+  /// their spend, reservations and windows and take the new limits; new tenants and keys get new
+  /// accounts; accounts of the ones gone leave the index (holds in flight keep theirs alive until
+  /// they settle). Every budget that starts a period from zero here (new account, budget added,
+  /// period changed) is seeded through `read_spend` (may be null) before the new index is
+  /// published. Serialized internally; requests keep being admitted meanwhile.
+  void reconfigure(const config::snapshot& config, const spend_reader& read_spend);
+
   const std::shared_ptr<const wall_clock>& wall() const noexcept { return wall_; }
   const std::shared_ptr<const clock>& mono() const noexcept { return mono_; }
 
  private:
   struct tenant_entry {
     std::shared_ptr<limit_account> account;
-    std::unique_ptr<tenant_limit_stats> stats;
+    std::shared_ptr<tenant_limit_stats> stats;
   };
-  std::shared_ptr<const wall_clock> wall_;
-  std::shared_ptr<const clock> mono_;
   struct key_entry {
     std::string tenant;
     std::shared_ptr<limit_account> account;
   };
-  std::unordered_map<std::string, tenant_entry> tenants_;  // by tenant name
-  std::unordered_map<std::string, key_entry> keys_;        // by key id
+  struct account_index {
+    std::unordered_map<std::string, tenant_entry> tenants;  // by tenant name
+    std::unordered_map<std::string, key_entry> keys;        // by key id
+  };
+  std::shared_ptr<const account_index> index() const {
+    return index_.load(std::memory_order_acquire);
+  }
+
+  std::shared_ptr<const wall_clock> wall_;
+  std::shared_ptr<const clock> mono_;
+  std::mutex reconfigure_mutex_;  // one reconfigure at a time; never taken by requests
+  std::atomic<std::shared_ptr<const account_index>> index_;
 };
 
 }  // namespace switchyard::actors

@@ -91,6 +91,8 @@ class gateway {
 
   /// Budgets and rate limits of every tenant and key.
   const budget_book& budgets() const noexcept { return *budgets_; }
+  /// For `budget_book::reconfigure` when the tenants and keys change at run time.
+  budget_book& budgets() noexcept { return *budgets_; }
 
   /// Why the current period's spend could not be read back from the usage store at start (the
   /// gateway must not serve then: budgets would start from zero); empty when it was.

@@ -235,6 +235,8 @@ bool admin_api::publish(std::string& error) {
   auto merged = merge_from(*file_, *store_, warnings, error);
   if (!merged) return false;
   for (const auto& w : warnings) log_line("warning", w);
+  // Limits first: a request authenticated by the new snapshot must find its accounts.
+  if (on_publish_) on_publish_(*merged, *store_);
   live_->publish(std::move(merged));
   return true;
 }

@@ -61,6 +61,12 @@ class admin_api {
   /// Builds the effective config from the current file snapshot and the store, and publishes it.
   bool publish(std::string& error);
 
+  /// Runs before every publish with the new effective snapshot, on the publishing thread (the
+  /// admin worker), with the admin store to read usage from: the gateway's budget book follows
+  /// it there (see process.cpp), so a new key is limited from its first request.
+  using publish_hook = std::function<void(const config::snapshot&, admin_store&)>;
+  void on_publish(publish_hook hook) { on_publish_ = std::move(hook); }
+
   /// The config file's snapshot in use.
   const config::snapshot_ptr& file() const noexcept { return file_; }
 
@@ -94,6 +100,7 @@ class admin_api {
   config::snapshot_ptr file_;
   std::shared_ptr<live_config> live_;
   clock_fn now_;
+  publish_hook on_publish_;
 };
 
 }  // namespace switchyard::runtime

@@ -405,4 +405,26 @@ bool admin_store::usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_g
       error);
 }
 
+bool admin_store::spend_since(const std::string& tenant, const std::string& key_id,
+                              std::int64_t since_ms, double& out, std::string& error) {
+  out = 0;
+  {
+    statement exists{db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage'"};
+    if (!exists.ok(error)) return false;
+    int rc = exists.step(error);
+    if (rc == SQLITE_DONE) return true;
+    if (rc != SQLITE_ROW) return false;
+  }
+  statement s{db_,
+              "SELECT TOTAL(cost_usd) FROM usage WHERE finished_at_ms >= ?1 AND tenant = ?2 AND "
+              "(?3 = '' OR key_id = ?3)"};
+  if (!s.ok(error)) return false;
+  s.bind(1, since_ms);
+  s.bind(2, tenant);
+  s.bind(3, key_id);
+  if (s.step(error) != SQLITE_ROW) return false;
+  out = s.real(0);
+  return true;
+}
+
 }  // namespace switchyard::runtime

@@ -119,6 +119,10 @@ class admin_store {
   /// table the usage store creates (an absent table reads as no records).
   bool usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_group by,
                     std::vector<usage_total>& out, std::string& error);
+  /// The cost of `tenant`'s usage records (of key `key_id` only, unless empty) finished at or
+  /// after `since_ms`, in `out` (0 without a `usage` table). Seeds budgets added at run time.
+  bool spend_since(const std::string& tenant, const std::string& key_id, std::int64_t since_ms,
+                   double& out, std::string& error);
 
  private:
   explicit admin_store(sqlite3* db) : db_(db) {}

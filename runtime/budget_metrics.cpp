@@ -61,7 +61,7 @@ void add_budget_families(const actors::gateway& gw, std::vector<prometheus::Metr
         reservations.add(static_cast<double>(b->reservations), l);
       }
     }
-    if (const auto* stats = book.tenant_stats(t.name)) {
+    if (auto stats = book.tenant_stats(t.name)) {
       for (std::size_t r = 0; r < actors::limit_reason_count; ++r) {
         rejected.add(static_cast<double>(stats->rejected[r].load(std::memory_order_relaxed)),
                      {{"tenant", t.name},

@@ -27,6 +27,7 @@
 #include "actors/gateway.hpp"
 #include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
+#include "runtime/budget_follow.hpp"
 #include "runtime/config_reload.hpp"
 #include "runtime/access_log.hpp"
 #include "runtime/metrics.hpp"
@@ -252,6 +253,18 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     log_line("error", "cannot rebuild budget spend: " + gateway->budget_seed_error());
     gateway->stop();
     return 1;
+  }
+  // Before the admin worker runs: every later publish reconfigures the budget book first.
+  admin->api->on_publish(follow_budgets(gw->budgets()));
+  {
+    // The gateway's book holds the config file's tenants; this adds the stored ones (and seeds
+    // their budgets) before the first request.
+    std::string error;
+    if (!admin->api->publish(error)) {
+      log_line("error", "cannot read the admin store: " + error);
+      gateway->stop();
+      return 1;
+    }
   }
   auto frontend = std::make_shared<admin_frontend>(system, admin->api, gw);
   auto srv = std::make_shared<server>(

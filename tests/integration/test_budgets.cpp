@@ -10,6 +10,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "checks.hpp"
@@ -403,4 +404,118 @@ TEST_CASE("rate limits: tpm refuses a request whose prompt would pass the window
   const auto metrics = get(gw.port(), "/metrics").body;
   CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"tpm\"} 1\n") !=
         std::string::npos);
+}
+
+namespace {
+
+constexpr std::string_view limits_admin_key = "adm-itest-limits-0123456789";
+
+// `budget_config` with the admin API on.
+std::string admin_budget_config(const temp_dir& dir, const std::string& base_url) {
+  auto y = budget_config(dir, base_url, "");
+  y.insert(y.find("server:\n") + 8, "  admin_key: " + std::string{limits_admin_key} + "\n");
+  return y;
+}
+
+http_response admin_post(std::uint16_t port, const std::string& target, std::string_view body) {
+  return http_request(port, "POST", target, body, json_headers(limits_admin_key));
+}
+
+// Creates a key through the admin API; returns the key.
+std::string admin_key_for(std::uint16_t port, const std::string& tenant, std::string_view body) {
+  auto r = admin_post(port, "/admin/tenants/" + tenant + "/keys", body);
+  REQUIRE(r.status == 201);
+  return json_string(r.json(), "key");
+}
+
+}  // namespace
+
+TEST_CASE("budgets: a key created through the admin API is held to its budget") {
+  temp_dir dir;
+  mock_provider up(dir, "up");
+  gateway gw(dir, admin_budget_config(dir, up.base_url()));
+  REQUIRE(admin_post(gw.port(), "/admin/tenants", R"({"name":"acme"})").status == 201);
+  // Each answer costs 0.019 and a request reserves more than that: 0.1 covers a few.
+  const auto capped = admin_key_for(gw.port(), "acme",
+                                    R"({"name":"capped","budget":{"usd":0.1,"period":"daily"}})");
+  const auto free = admin_key_for(gw.port(), "acme", R"({"name":"free"})");
+  std::size_t ok = 0;
+  std::optional<http_response> refused;
+  for (int i = 0; i < 12 && !refused; ++i) {
+    auto r = post_json(gw.port(), "/v1/chat/completions", small_request, capped);
+    if (r.status == 200) {
+      ++ok;
+      // Settled before the next one, so that each request sees the spend of the ones before.
+      REQUIRE(eventually([&] {
+        auto k = get(gw.port(), "/v1/key", capped);
+        auto* reserved = json_at(k.json(), "data/key/budget/reserved");
+        return reserved != nullptr && reserved->GetDouble() == 0;
+      }));
+    } else {
+      refused = std::move(r);
+    }
+  }
+  REQUIRE(refused);
+  require_openai_error(*refused, 402, "insufficient_quota");
+  CHECK(json_string(refused->json(), "error/message").find("budget of key `capped`") !=
+        std::string::npos);
+  CHECK(ok >= 1);
+  CHECK(ok <= 5);  // 5 x 0.019 would already be 0.095 spent
+  auto k = get(gw.port(), "/v1/key", capped);
+  auto* spend = json_at(k.json(), "data/key/budget/spend");
+  REQUIRE(spend != nullptr);
+  CHECK(spend->GetDouble() <= 0.1);
+  // The budget is the key's: its tenant's other key is still served.
+  CHECK(post_json(gw.port(), "/v1/chat/completions", small_request, free).status == 200);
+}
+
+TEST_CASE("rate limits: a tenant created through the admin API is held to its rpm") {
+  temp_dir dir;
+  mock_provider up(dir, "up");
+  gateway gw(dir, admin_budget_config(dir, up.base_url()));
+  REQUIRE(admin_post(gw.port(), "/admin/tenants", R"({"name":"paced","rpm":2})").status == 201);
+  const auto a = admin_key_for(gw.port(), "paced", R"({"name":"a"})");
+  const auto b = admin_key_for(gw.port(), "paced", R"({"name":"b"})");
+  auto first = post_json(gw.port(), "/v1/chat/completions", small_request, a);
+  CHECK(first.status == 200);
+  CHECK(first.header("x-ratelimit-limit-requests") == "2");
+  // The window is the tenant's, shared by its keys.
+  CHECK(post_json(gw.port(), "/v1/chat/completions", small_request, b).status == 200);
+  auto third = post_json(gw.port(), "/v1/chat/completions", small_request, a);
+  require_openai_error(third, 429, "rate_limit_exceeded");
+  CHECK(third.has_header("retry-after"));
+  // Raising the tenant's rpm through PATCH applies to the window already running: two more.
+  REQUIRE(http_request(gw.port(), "PATCH", "/admin/tenants/paced", R"({"rpm":4})",
+                       json_headers(limits_admin_key))
+              .status == 200);
+  CHECK(post_json(gw.port(), "/v1/chat/completions", small_request, a).status == 200);
+  CHECK(post_json(gw.port(), "/v1/chat/completions", small_request, b).status == 200);
+  require_openai_error(post_json(gw.port(), "/v1/chat/completions", small_request, a), 429,
+                       "rate_limit_exceeded");
+}
+
+TEST_CASE("rate limits: an rpm added by SIGHUP applies to the window already running") {
+  temp_dir dir;
+  mock_provider up(dir, "up");
+  gateway gw(dir, budget_config(dir, up.base_url(), ""));
+  REQUIRE(post_json(gw.port(), "/v1/chat/completions", small_request, test_key).status == 200);
+  dir.write("switchyard.yaml", budget_config(dir, up.base_url(), "    rpm: 2\n"));
+  gw.proc().signal(SIGHUP);
+  REQUIRE(eventually(
+      [&] { return gw.proc().stderr_text().find("configuration reloaded") != std::string::npos; }));
+  // The request before the reload counts: one more fits (two if a minute boundary passed).
+  std::size_t ok = 0;
+  std::optional<http_response> limited;
+  for (int i = 0; i < 4 && !limited; ++i) {
+    auto r = post_json(gw.port(), "/v1/chat/completions", small_request, test_key);
+    if (r.status == 200)
+      ++ok;
+    else
+      limited = std::move(r);
+  }
+  REQUIRE(limited);
+  require_openai_error(*limited, 429, "rate_limit_exceeded");
+  CHECK(limited->header("x-ratelimit-limit-requests") == "2");
+  CHECK(ok >= 1);
+  CHECK(ok <= 2);
 }

@@ -19,6 +19,7 @@
 #include "runtime/admin_api.hpp"
 #include "runtime/admin_http.hpp"
 #include "runtime/admin_spec.hpp"
+#include "runtime/budget_follow.hpp"
 #include "runtime/key_gen.hpp"
 #include "runtime/sqlite_usage_store.hpp"
 #include "runtime/time_text.hpp"
@@ -408,4 +409,63 @@ TEST_CASE("admin api: keys carry their own settings, bounded by the tenant's", "
   auto rotated = f.json(f.call("POST", "/admin/keys/" + str(doc, "id") + "/rotate"));
   CHECK(rotated["rpm"].GetUint() == 7);
   CHECK(str(rotated, "name") == "svc");
+}
+
+TEST_CASE("admin api: a publish reconfigures the budget book, seeding new budgets from usage",
+          "[admin][api][budget]") {
+  fixture f;
+  auto wall = std::make_shared<actors::manual_wall_clock>(
+      std::chrono::system_clock::time_point{std::chrono::milliseconds{f.now_ms}});
+  actors::budget_book book{*f.live->current()->config, wall,
+                           std::make_shared<actors::manual_clock>()};
+  f.api.on_publish(follow_budgets(book));
+
+  // No usage table yet: the budget starts from zero.
+  REQUIRE(f.call("POST", "/admin/tenants", R"({"name":"early","budget":{"usd":1}})").status == 201);
+  REQUIRE(book.tenant_account("early"));
+  CHECK(book.tenant_account("early")->budget(wall->now())->spent == 0);
+
+  std::string error;
+  auto usage = sqlite_usage_store::open(f.db.path());
+  REQUIRE(usage.ok());
+  auto record = [](std::string tenant, std::string at, double cost) {
+    actors::request_record r;
+    r.request_id = "req";
+    r.tenant = std::move(tenant);
+    r.model = "chat";
+    r.key_id = "k1";
+    r.cost_usd = cost;
+    r.finished_at =
+        std::chrono::system_clock::time_point{std::chrono::milliseconds{*parse_time_ms(at)}};
+    return r;
+  };
+  std::vector<actors::request_record> rows{record("acme", "2026-09-20", 0.5),
+                                           record("acme", "2026-09-01", 0.25),
+                                           record("acme", "2026-08-31", 8.0),  // last month
+                                           record("other", "2026-09-20", 4.0)};
+  REQUIRE(usage.value()->append(rows, error));
+
+  // A tenant re-created with a monthly budget resumes this month's spend of its name.
+  REQUIRE(f.call("POST", "/admin/tenants",
+                 R"({"name":"acme","rpm":3,"budget":{"usd":10,"period":"monthly"}})")
+              .status == 201);
+  auto acme = book.tenant_account("acme");
+  REQUIRE(acme);
+  CHECK(acme->budget(wall->now())->spent == Approx(0.75));
+  CHECK(acme->requests(std::chrono::steady_clock::time_point{})->limit == 3);
+
+  // A patch keeps the account and its spend; a new period is seeded again (today only).
+  REQUIRE(f.call("PATCH", "/admin/tenants/acme", R"({"budget":{"usd":20,"period":"monthly"}})")
+              .status == 200);
+  CHECK(book.tenant_account("acme") == acme);
+  CHECK(acme->budget(wall->now())->config.usd == 20);
+  CHECK(acme->budget(wall->now())->spent == Approx(0.75));
+  REQUIRE(
+      f.call("PATCH", "/admin/tenants/acme", R"({"budget":{"usd":20,"period":"daily"}})").status ==
+      200);
+  CHECK(acme->budget(wall->now())->spent == 0);  // nothing on 2026-09-21 yet
+
+  // Deleted: no longer in the book.
+  REQUIRE(f.call("DELETE", "/admin/tenants/acme").status == 200);
+  CHECK_FALSE(book.tenant_account("acme"));
 }
