@@ -33,6 +33,18 @@ std::string provider_series(const std::string& name, const std::string& provider
   return name + "{provider=\"" + provider + "\"}";
 }
 
+// The usage record of request `id` (GET /v1/generation), once the request's actor has ended.
+rapidjson::Document generation(std::uint16_t port, const std::string& id) {
+  rapidjson::Document rec;
+  REQUIRE(eventually([&] {
+    auto g = get(port, "/v1/generation?id=" + id, test_key);
+    if (g.status != 200) return false;
+    rec = g.json();
+    return !rec.HasParseError();
+  }));
+  return rec;
+}
+
 double ms_since(steady::time_point t) {
   return std::chrono::duration<double, std::milli>(steady::now() - t).count();
 }
@@ -175,6 +187,11 @@ TEST_CASE("resilience: a slow first answer is hedged on the second target, which
   require_chat_completion(r);
   CHECK(r.header("x-switchyard-provider") == "b");
   CHECK(took < 5'000);  // it did not wait for a
+  {
+    auto rec = generation(gw.port(), r.header("x-request-id"));
+    CHECK(json_at(rec, "data/hedged")->GetBool());
+    CHECK(json_at(rec, "data/attempts")->GetUint() == 2);
+  }
   CHECK(eventually([&] {
     return metric(gw.port(), "switchyard_provider_hedges_total{provider=\"b\",outcome=\"won\"}") ==
            1;
@@ -208,6 +225,11 @@ TEST_CASE("resilience: a fast first answer sends no hedge") {
     auto r = post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), test_key);
     require_chat_completion(r);
     CHECK(r.header("x-switchyard-provider") == "a");
+    if (i == 0) {
+      auto rec = generation(gw.port(), r.header("x-request-id"));
+      CHECK_FALSE(json_at(rec, "data/hedged")->GetBool());
+      CHECK(json_at(rec, "data/attempts")->GetUint() == 1);
+    }
   }
   CHECK(b.requests_total() == 0);
 }
