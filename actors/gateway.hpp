@@ -81,6 +81,9 @@ class gateway {
     return stats_;
   }
 
+  /// The monotonic clock the providers' health (circuit, cooldown) is measured on.
+  const clock& time() const noexcept { return *ports_.time; }
+
   /// Request actors alive now, started, crashed.
   const request_population& requests() const noexcept { return *population_; }
 

@@ -119,6 +119,8 @@ std::string format_access_log_line(const actors::request_record& r) {
   w.Uint(r.status);
   w.Key("attempts");
   w.Uint(r.attempts);
+  w.Key("hedged");
+  w.Bool(r.hedged);
   w.Key("tokens_in");
   w.Uint64(r.usage.prompt_tokens);
   w.Key("tokens_out");

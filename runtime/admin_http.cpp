@@ -107,6 +107,29 @@ void answer_admin(const std::shared_ptr<http_channel>& channel,
   });
 }
 
+namespace {
+
+// `{"state", "ejections_total", "available_in_ms"}`: when the provider takes requests again
+// (the end of its ejection or of a Retry-After cooldown), in ms from now; null when it does now.
+void write_circuit(json_writer& w, const actors::provider_health& h,
+                   actors::clock::time_point now) {
+  w.StartObject();
+  w.Key("state");
+  write_string(w, actors::to_string(h.state()));
+  w.Key("ejections_total");
+  w.Uint64(h.ejections_total.load(std::memory_order_relaxed));
+  w.Key("available_in_ms");
+  const auto at = h.available_at();
+  if (at > now)
+    // Rounded up, so that a provider not yet back never shows 0.
+    w.Int64(std::chrono::ceil<std::chrono::milliseconds>(at - now).count());
+  else
+    w.Null();
+  w.EndObject();
+}
+
+}  // namespace
+
 std::string providers_body(const actors::gateway& gw) {
   const auto& providers = gw.config()->providers;
   const auto& stats = gw.provider_stats_list();
@@ -144,9 +167,8 @@ std::string providers_body(const actors::gateway& gw) {
     w.Uint64(s.queue_timeouts_total.load(std::memory_order_relaxed));
     w.Key("restarts_total");
     w.Uint64(s.restarts_total.load(std::memory_order_relaxed));
-    // The circuit breaker's state (issue #5) goes here once provider_stats carries it.
     w.Key("circuit");
-    w.Null();
+    write_circuit(w, s.health, gw.time().now());
     w.EndObject();
   }
   w.EndArray();

@@ -290,6 +290,8 @@ std::string generation_body(const actors::request_record& r) {
   w.Uint(r.status);
   w.Key("attempts");
   w.Uint(r.attempts);
+  w.Key("hedged");
+  w.Bool(r.hedged);
   w.Key("tokens_prompt");
   w.Uint(r.usage.prompt_tokens);
   w.Key("tokens_completion");

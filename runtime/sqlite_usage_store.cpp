@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS usage (
   cost_usd              REAL    NOT NULL,
   duration_us           INTEGER NOT NULL,
   ttfb_us               INTEGER NOT NULL,
-  error                 TEXT    NOT NULL
+  error                 TEXT    NOT NULL,
+  hedged                INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS usage_request_id ON usage (request_id);
 CREATE INDEX IF NOT EXISTS usage_finished_at ON usage (finished_at_ms);
@@ -50,12 +52,12 @@ CREATE INDEX IF NOT EXISTS usage_finished_at ON usage (finished_at_ms);
   "request_id, finished_at_ms, tenant, key_prefix, key_id, route, model, provider, "            \
   "upstream_model, stream, status, stream_broken, client_gone, attempts, prompt_tokens, "        \
   "completion_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens, usage_reported, " \
-  "cost_usd, duration_us, ttfb_us, error"
+  "cost_usd, duration_us, ttfb_us, error, hedged"
 
 constexpr const char* insert_sql =
     "INSERT INTO usage (" USAGE_COLUMNS ") "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-    "?20, ?21, ?22, ?23, ?24)";
+    "?20, ?21, ?22, ?23, ?24, ?25)";
 
 constexpr const char* find_sql =
     "SELECT " USAGE_COLUMNS " FROM usage WHERE request_id = ?1 AND key_id = ?2 "
@@ -108,6 +110,7 @@ void bind_record(sqlite3_stmt* s, const actors::request_record& r) {
   sqlite3_bind_int64(s, 22, r.duration.count());
   sqlite3_bind_int64(s, 23, r.time_to_first_byte.count());
   bind_text(s, 24, r.error);
+  sqlite3_bind_int(s, 25, r.hedged ? 1 : 0);
 }
 
 std::string column_text(sqlite3_stmt* s, int i) {
@@ -152,7 +155,41 @@ actors::request_record read_record(sqlite3_stmt* s) {
   r.duration = std::chrono::microseconds{sqlite3_column_int64(s, 21)};
   r.time_to_first_byte = std::chrono::microseconds{sqlite3_column_int64(s, 22)};
   r.error = column_text(s, 23);
+  r.hedged = sqlite3_column_int(s, 24) != 0;
   return r;
+}
+
+// True when the usage table has a column `name` (false on error, with `error` set).
+bool has_column(sqlite3* db, std::string_view name, std::string& error) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('usage')", -1, &s, nullptr) !=
+      SQLITE_OK) {
+    error = message_of(db);
+    return false;
+  }
+  bool found = false;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    if (column_text(s, 0) == name) found = true;
+  if (rc != SQLITE_DONE) error = message_of(db);
+  sqlite3_finalize(s);
+  return found;
+}
+
+// Files written before a column existed get it, with the value older records implicitly had.
+// Another gateway on the same file may add it first: then the ALTER fails, and the column is
+// there.
+bool migrate(sqlite3* db, std::string& error) {
+  if (has_column(db, "hedged", error)) return true;
+  if (!error.empty()) return false;
+  if (exec(db, "ALTER TABLE usage ADD COLUMN hedged INTEGER NOT NULL DEFAULT 0", error))
+    return true;
+  std::string again;
+  if (has_column(db, "hedged", again)) {
+    error.clear();
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -182,7 +219,7 @@ protocols::result<std::shared_ptr<sqlite_usage_store>, std::string> sqlite_usage
   // WAL: readers (reports, admin tools) never block the writer; NORMAL sync is durable across a
   // process crash, and across a power loss up to the last checkpoint.
   if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
-      !exec(db, schema, error)) {
+      !exec(db, schema, error) || !migrate(db, error)) {
     sqlite3_close(db);
     return where + error;
   }

@@ -764,6 +764,11 @@ config_builder& config_builder::tenant(std::string name, std::string key) {
   return *this;
 }
 
+config_builder& config_builder::itest_setting(std::string key, std::string value) {
+  itest_settings_.emplace_back(std::move(key), std::move(value));
+  return *this;
+}
+
 config_builder& config_builder::typed_provider(
     std::string name, std::string type, std::string base_url,
     std::vector<std::pair<std::string, std::string>> settings) {
@@ -857,6 +862,7 @@ std::string config_builder::render(const temp_dir& dir) const {
   }
   out << "tenants:\n";
   out << "  - name: itest\n";
+  emit(out, "    ", {}, itest_settings_);
   out << "    keys:\n";
   out << "      - " << test_key << "\n";
   for (auto& [name, key] : tenants_) {

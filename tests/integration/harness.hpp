@@ -327,6 +327,8 @@ class config_builder {
   config_builder& model_setting(std::string key, std::string value);
   /// Adds a tenant holding `key` (besides `itest`, which holds `test_key`).
   config_builder& tenant(std::string name, std::string key);
+  /// Adds `key: value` to the `itest` tenant (e.g. "budget", "{ usd: 100, period: monthly }").
+  config_builder& itest_setting(std::string key, std::string value);
   /// The YAML text; storage lives in `dir`.
   std::string render(const temp_dir& dir) const;
 
@@ -348,6 +350,7 @@ class config_builder {
   std::vector<provider_entry> providers_;
   std::vector<model_entry> models_;
   std::vector<std::pair<std::string, std::string>> tenants_;  // name, key
+  std::vector<std::pair<std::string, std::string>> itest_settings_;
 };
 
 /// A minimal chat body for `model` (`extra` is spliced in as more top-level members).

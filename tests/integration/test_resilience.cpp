@@ -33,6 +33,18 @@ std::string provider_series(const std::string& name, const std::string& provider
   return name + "{provider=\"" + provider + "\"}";
 }
 
+// The usage record of request `id` (GET /v1/generation), once the request's actor has ended.
+rapidjson::Document generation(std::uint16_t port, const std::string& id) {
+  rapidjson::Document rec;
+  REQUIRE(eventually([&] {
+    auto g = get(port, "/v1/generation?id=" + id, test_key);
+    if (g.status != 200) return false;
+    rec = g.json();
+    return !rec.HasParseError();
+  }));
+  return rec;
+}
+
 double ms_since(steady::time_point t) {
   return std::chrono::duration<double, std::milli>(steady::now() - t).count();
 }
@@ -43,7 +55,9 @@ TEST_CASE("resilience: a provider failing in a row is ejected and later requests
   temp_dir dir;
   mock_provider a(dir, "a", mock_options().fault(R"({"kind":"status","status":503})"));
   mock_provider b(dir, "b");
+  constexpr std::string_view admin_key = "adm-itest-secret-0123456789";
   gateway gw(dir, config_builder()
+                      .server("admin_key", std::string{admin_key})
                       .provider("a", a.base_url(),
                                 {{"circuit",
                                   "{ consecutive_failures: 3, base_ejection_ms: 60000, "
@@ -76,6 +90,23 @@ TEST_CASE("resilience: a provider failing in a row is ejected and later requests
           "switchyard_provider_upstream_errors_total{provider=\"a\",reason=\"upstream_status\"}") ==
       3);
   CHECK(metric(gw.port(), provider_series("switchyard_provider_circuit_state", "b")) == 0);
+
+  // The admin view of the same: a is out for (at most) its minute of ejection, b takes traffic.
+  auto r = http_request(gw.port(), "GET", "/admin/providers", {}, json_headers(admin_key));
+  REQUIRE(r.status == 200);
+  auto providers = r.json();
+  CHECK(json_string(providers, "data/0/name") == "a");
+  CHECK(json_string(providers, "data/0/circuit/state") == "open");
+  CHECK(json_at(providers, "data/0/circuit/ejections_total")->GetUint64() == 1);
+  const auto* back_in = json_at(providers, "data/0/circuit/available_in_ms");
+  REQUIRE(back_in != nullptr);
+  REQUIRE(back_in->IsInt64());
+  CHECK(back_in->GetInt64() > 0);
+  CHECK(back_in->GetInt64() <= 60000);
+  CHECK(json_string(providers, "data/1/name") == "b");
+  CHECK(json_string(providers, "data/1/circuit/state") == "closed");
+  CHECK(json_at(providers, "data/1/circuit/ejections_total")->GetUint64() == 0);
+  CHECK(json_at(providers, "data/1/circuit/available_in_ms")->IsNull());
 }
 
 TEST_CASE("resilience: every target ejected still serves from the least bad one") {
@@ -156,6 +187,11 @@ TEST_CASE("resilience: a slow first answer is hedged on the second target, which
   require_chat_completion(r);
   CHECK(r.header("x-switchyard-provider") == "b");
   CHECK(took < 5'000);  // it did not wait for a
+  {
+    auto rec = generation(gw.port(), r.header("x-request-id"));
+    CHECK(json_at(rec, "data/hedged")->GetBool());
+    CHECK(json_at(rec, "data/attempts")->GetUint() == 2);
+  }
   CHECK(eventually([&] {
     return metric(gw.port(), "switchyard_provider_hedges_total{provider=\"b\",outcome=\"won\"}") ==
            1;
@@ -189,6 +225,11 @@ TEST_CASE("resilience: a fast first answer sends no hedge") {
     auto r = post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), test_key);
     require_chat_completion(r);
     CHECK(r.header("x-switchyard-provider") == "a");
+    if (i == 0) {
+      auto rec = generation(gw.port(), r.header("x-request-id"));
+      CHECK_FALSE(json_at(rec, "data/hedged")->GetBool());
+      CHECK(json_at(rec, "data/attempts")->GetUint() == 1);
+    }
   }
   CHECK(b.requests_total() == 0);
 }

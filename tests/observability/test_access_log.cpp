@@ -117,6 +117,7 @@ TEST_CASE("the access log has one line per request with its id, and no key anywh
   CHECK(json_string(*first, "upstream_model") == "mock-gpt");
   CHECK((*first)["status"].GetUint() == 200);
   CHECK((*first)["attempts"].GetUint() == 1);
+  CHECK_FALSE((*first)["hedged"].GetBool());
   CHECK((*first)["tokens_in"].GetUint64() > 0);
   CHECK((*first)["tokens_out"].GetUint64() > 0);
   CHECK((*first)["duration_ms"].GetDouble() >= (*first)["upstream_ms"].GetDouble());

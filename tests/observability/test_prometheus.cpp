@@ -68,6 +68,8 @@ TEST_CASE("every dashboard query, variable and alert rule returns data from a re
                   .model("chat", {{"a", "mock-gpt"}, {"b", "mock-gpt"}})
                   .model("embed", {{"a", "mock-embedding"}, {"b", "mock-embedding"}})
                   .model("flaky", {{"bad", "mock-gpt"}})
+                  // A budget, so that the tenant budget series (gauges) exist for `itest`.
+                  .itest_setting("budget", "{ usd: 1000, period: monthly }")
                   .render(dir);
   gateway gw(dir, yaml);
   prometheus_server prom(dir, gw.port(), source_dir / "docs/prometheus/alerts.yml");

@@ -29,6 +29,7 @@ actors::request_record full_record() {
   r.stream = true;
   r.status = 200;
   r.attempts = 2;
+  r.hedged = true;
   r.usage.prompt_tokens = 11;
   r.usage.completion_tokens = 7;
   r.usage.cached_tokens = 3;
@@ -68,6 +69,7 @@ TEST_CASE("an access-log line carries every field of the record", "[access_log]"
   CHECK(d["stream"].GetBool());
   CHECK(d["status"].GetUint() == 200);
   CHECK(d["attempts"].GetUint() == 2);
+  CHECK(d["hedged"].GetBool());
   CHECK(d["tokens_in"].GetUint64() == 11);
   CHECK(d["tokens_out"].GetUint64() == 7);
   CHECK(d["tokens_cached"].GetUint64() == 3);

@@ -163,6 +163,7 @@ TEST_CASE("a generation record in OpenRouter's shape", "[ingress][routes]") {
   CHECK(std::string{g["provider_name"].GetString()} == "up");
   CHECK(g["streamed"].GetBool());
   CHECK(g["attempts"].GetUint() == 2);
+  CHECK_FALSE(g["hedged"].GetBool());
   CHECK(g["tokens_prompt"].GetUint() == 100);
   CHECK(g["tokens_completion"].GetUint() == 20);
   CHECK(g["native_tokens_cached"].GetUint() == 30);

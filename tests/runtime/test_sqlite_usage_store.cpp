@@ -80,6 +80,7 @@ TEST_CASE("usage records become rows with every field", "[usage_store]") {
   batch[1].kind = protocols::api_kind::embeddings;
   batch[1].client = protocols::dialect::openai;
   batch[1].error = "provider `a`: reset";
+  batch[1].hedged = true;
   std::string error;
   REQUIRE(store.value()->append(batch, error));
 
@@ -96,6 +97,59 @@ TEST_CASE("usage records become rows with every field", "[usage_store]") {
                                             "30", "5", "7", "1", "0.0125", "1500", "400", ""});
   CHECK(rows[1][4] == "embeddings");
   CHECK(rows[1][20] == "provider `a`: reset");
+  auto hedged = query(path, "SELECT hedged FROM usage ORDER BY id");
+  CHECK(hedged == std::vector<std::vector<std::string>>{{"0"}, {"1"}});
+  auto found = store.value()->find("r2", "", error);
+  REQUIRE(found);
+  CHECK(found->hedged);
+  CHECK(found->attempts == 2);
+  found = store.value()->find("r1", "", error);
+  REQUIRE(found);
+  CHECK_FALSE(found->hedged);
+}
+
+TEST_CASE("a usage file from before the hedged column gets it, its rows unhedged",
+          "[usage_store]") {
+  temp_path tmp;
+  const std::string path = (tmp.dir / "usage.db").string();
+  {
+    // The table as the first releases created it (no `hedged`), with one record.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const char* old_schema = R"sql(
+CREATE TABLE usage (
+  id INTEGER PRIMARY KEY, request_id TEXT NOT NULL, finished_at_ms INTEGER NOT NULL,
+  tenant TEXT NOT NULL, key_prefix TEXT NOT NULL, key_id TEXT NOT NULL, route TEXT NOT NULL,
+  model TEXT NOT NULL, provider TEXT NOT NULL, upstream_model TEXT NOT NULL,
+  stream INTEGER NOT NULL, status INTEGER NOT NULL, stream_broken INTEGER NOT NULL,
+  client_gone INTEGER NOT NULL, attempts INTEGER NOT NULL, prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+  cache_creation_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
+  usage_reported INTEGER NOT NULL, cost_usd REAL NOT NULL, duration_us INTEGER NOT NULL,
+  ttfb_us INTEGER NOT NULL, error TEXT NOT NULL);
+INSERT INTO usage VALUES (1, 'old', 1700000000000, 't', 'sk-…', 'k', 'chat', 'm', 'p', 'u',
+  0, 200, 0, 0, 3, 1, 2, 0, 0, 0, 1, 0.5, 10, 5, '');
+)sql";
+    REQUIRE(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = runtime::sqlite_usage_store::open(path);
+  REQUIRE(store.ok());
+  std::string error;
+  auto old = store.value()->find("old", "k", error);
+  REQUIRE(old);
+  CHECK_FALSE(old->hedged);
+  CHECK(old->attempts == 3);
+  std::vector<actors::request_record> one{sample("new")};
+  one[0].hedged = true;
+  REQUIRE(store.value()->append(one, error));
+  CHECK(query(path, "SELECT request_id, hedged FROM usage ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"old", "0"}, {"new", "1"}});
+  // Opening the migrated file again changes nothing.
+  auto reopened = runtime::sqlite_usage_store::open(path);
+  REQUIRE(reopened.ok());
+  CHECK(query(path, "SELECT COUNT(*) FROM pragma_table_info('usage') WHERE name = 'hedged'") ==
+        std::vector<std::vector<std::string>>{{"1"}});
 }
 
 TEST_CASE("rows survive reopening the store", "[usage_store]") {
