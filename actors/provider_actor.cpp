@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/admission.hpp"
+#include "actors/mailbox_size.hpp"
 #include "actors/messages.hpp"
 #include "actors/provider_slot.hpp"
 
@@ -60,7 +61,7 @@ void admit_waiters(self_ptr self) {
 
 // The mailbox's depth for the metrics: cheap (CAF keeps the count), and only safe from here.
 void sample_mailbox(caf::stateful_actor<provider_state>* self) {
-  self->state.args.stats->mailbox_depth.store(static_cast<std::uint32_t>(self->mailbox().size()),
+  self->state.args.stats->mailbox_depth.store(static_cast<std::uint32_t>(mailbox_size(self)),
                                               std::memory_order_relaxed);
 }
 

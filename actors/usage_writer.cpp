@@ -11,6 +11,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/mailbox_size.hpp"
 #include "actors/messages.hpp"
 
 namespace switchyard::actors {
@@ -85,7 +86,7 @@ caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
       [=](request_record& rec) {
         auto& st = self->state;
         // Sampled here, the only safe place: a writer behind a slow store backs up first here.
-        st.stats->mailbox_depth.store(self->mailbox().size(), std::memory_order_relaxed);
+        st.stats->mailbox_depth.store(mailbox_size(self), std::memory_order_relaxed);
         if (st.pending.size() >= st.options.max_pending) {
           st.stats->dropped_total.fetch_add(1, std::memory_order_relaxed);
           return;

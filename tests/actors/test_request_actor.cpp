@@ -513,8 +513,9 @@ TEST_CASE("a committed attempt feeds its provider's latency estimates") {
   REQUIRE(f.observer->wait_record());
   const auto& latency = f.gw->provider_stats_list()[0]->latency;
   CHECK(latency.ttft_ms() == Approx(40));
+  // The rate is measured between the actor's handling of the two events, which the test's sleep
+  // does not bound (a slow scheduler, as under ASan, can handle them closer together).
   CHECK(latency.tokens_per_s() > 0);
-  CHECK(latency.tokens_per_s() < 100 / 0.02 + 1);  // at most 100 tokens over >= 20 ms
   CHECK(f.gw->provider_stats_list()[1]->latency.ttft_ms() == 0);
 }
 

@@ -72,7 +72,8 @@ const std::string small_request = chat_body("chat", false, R"("max_tokens":16)")
 void wait_settled(gateway& gw) {
   REQUIRE(eventually([&] {
     auto k = get(gw.port(), "/v1/key", test_key);
-    auto* reserved = json_at(k.json(), "data/tenant/budget/reserved");
+    const auto k_doc = k.json();  // the value below points into it
+    auto* reserved = json_at(k_doc, "data/tenant/budget/reserved");
     return reserved != nullptr && reserved->GetDouble() == 0;
   }));
 }
@@ -309,7 +310,8 @@ TEST_CASE("key info: GET /v1/key reports limits, spend and what remains for key 
   // The spend is settled when the request actor ends, moments after the client has its answer.
   REQUIRE(eventually([&] {
     k = get(gw.port(), "/v1/key", mapped);
-    auto* spend = json_at(k.json(), "data/key/budget/spend");
+    const auto k_doc = k.json();  // the value below points into it
+    auto* spend = json_at(k_doc, "data/key/budget/spend");
     return k.status == 200 && spend != nullptr && spend->GetDouble() > 0;
   }));
   INFO(k.body);
@@ -448,7 +450,8 @@ TEST_CASE("budgets: a key created through the admin API is held to its budget") 
       // Settled before the next one, so that each request sees the spend of the ones before.
       REQUIRE(eventually([&] {
         auto k = get(gw.port(), "/v1/key", capped);
-        auto* reserved = json_at(k.json(), "data/key/budget/reserved");
+        const auto k_doc = k.json();  // the value below points into it
+        auto* reserved = json_at(k_doc, "data/key/budget/reserved");
         return reserved != nullptr && reserved->GetDouble() == 0;
       }));
     } else {
@@ -462,7 +465,8 @@ TEST_CASE("budgets: a key created through the admin API is held to its budget") 
   CHECK(ok >= 1);
   CHECK(ok <= 5);  // 5 x 0.019 would already be 0.095 spent
   auto k = get(gw.port(), "/v1/key", capped);
-  auto* spend = json_at(k.json(), "data/key/budget/spend");
+  const auto k_doc = k.json();  // the value below points into it
+  auto* spend = json_at(k_doc, "data/key/budget/spend");
   REQUIRE(spend != nullptr);
   CHECK(spend->GetDouble() <= 0.1);
   // The budget is the key's: its tenant's other key is still served.

@@ -354,7 +354,8 @@ TEST_CASE(
                       .model("chat", {{"a", "mock-gpt"}})
                       .render(dir));
   auto open_upstream = [&] {
-    auto* v = json_at(a.stats(), "open_connections");
+    const auto stats = a.stats();  // the value below points into it
+    auto* v = json_at(stats, "open_connections");
     return v && v->IsInt64() ? v->GetInt64() : -1;
   };
   {
