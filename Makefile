@@ -3,7 +3,7 @@ JOBS   ?= $(shell nproc)
 CONFIG ?= config/switchyard.yaml
 CMAKE  ?= cmake
 
-.PHONY: all deps deps-e2e build build-gateway build-asan run test test-unit test-asan test-e2e bench-overhead format clean
+.PHONY: all deps deps-e2e build build-gateway build-asan run test test-unit test-cluster test-asan test-e2e bench-overhead format clean
 
 all: build
 
@@ -40,6 +40,11 @@ test: deps-e2e build build-asan
 
 test-unit: build
 	cd build && ctest --output-on-failure -j $(JOBS) -L unit
+
+# The cluster tests alone (three nodes, Redis, PostgreSQL, nginx; about five minutes). `make test`
+# runs them too, in the release build only.
+test-cluster: build
+	cd build && ctest --output-on-failure -L cluster
 
 bench-overhead: build
 	./bench/overhead/run.sh

@@ -10,10 +10,14 @@ packages=(
   libssl-dev libhiredis-dev libpq-dev libsqlite3-dev libbenchmark-dev
   nginx-light wrk hyperfine ca-certificates nodejs npm
   prometheus
+  redis-server redis-tools postgresql
 )
 # `prometheus` brings prometheus and promtool for the observability tests, which run their own
 # instance on a free loopback port with a temp config and storage: the system service the package
-# may start on :9090 is neither used nor in the way.
+# may start on :9090 is neither used nor in the way. The same holds for `redis-server` and
+# `postgresql` (with `redis-tools` for redis-cli; `postgresql` brings psql through its server's
+# dependency on postgresql-client-NN, Debian's versioned client): the cluster
+# tests (tests/cluster) start private instances in temp dirs on free ports, never the services.
 
 missing=()
 for p in "${packages[@]}"; do
