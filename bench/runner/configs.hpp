@@ -15,13 +15,21 @@ inline constexpr const char* bench_key = "sk-bench";
 /// The model name clients ask the gateways for (the mocks accept any).
 inline constexpr const char* bench_model = "bench";
 
+/// Where the nodes of a cluster keep their shared state (`gateway.shared_state`).
+struct shared_urls {
+  std::string counters;  ///< redis://…
+  std::string storage;   ///< postgres://…
+};
+
 /// Switchyard's configuration: one openai-compatible provider per mock (in order, as the
 /// model's targets), tenant `bench` with key `sk-bench`, the scenario's `gateway` sections merged
 /// in, then the system's own `server` overrides. `node` picks a distinct storage file for each of
-/// several nodes.
+/// several nodes; with `shared`, every node uses its counters and storage instead, with
+/// `cluster.node_id: node-N` and its own `server.spool_dir` under `work_dir`.
 std::string switchyard_config(const scenario& s, const std::vector<std::uint16_t>& mock_ports,
                               const std::string& work_dir, unsigned node = 0,
-                              const YAML::Node& system_server = {});
+                              const YAML::Node& system_server = {},
+                              const shared_urls* shared = nullptr);
 
 /// nginx in front of `upstreams`: the first is primary and the others are backups tried on
 /// errors, timeouts, 429 and 5xx (`balance` = false), or all share the load round robin

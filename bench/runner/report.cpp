@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 
+#include "bench/runner/shared_state.hpp"
 #include "bench/runner/svg_plot.hpp"
 
 namespace switchyard::bench {
@@ -446,6 +447,9 @@ std::string render_markdown(const run_record& r) {
         for (const auto& left : run.leftovers)
           line += (line.empty() ? "" : "; ") + std::string("after the load: ") + left;
         if (run.budget) line += (line.empty() ? "" : "; ") + budget_line(*run.budget);
+        if (run.counters_operations)
+          line +=
+              (line.empty() ? "" : "; ") + counters_line(*run.counters_operations, rep.completed);
         if (!line.empty() || !run.mock_requests.empty()) {
           errors += "- " + s.name + ": " + (line.empty() ? "no errors" : line);
           if (!run.mock_requests.empty()) errors += "; upstream requests: " + upstream;

@@ -42,6 +42,8 @@ struct load_run {
   std::vector<circuit_series> circuits;
   /// The tenant budget after the load (scenarios that give the tenant one; Switchyard only).
   std::optional<budget_outcome> budget;
+  /// Redis round trips of every node during the load (`gateway.shared_state` only).
+  std::optional<double> counters_operations;
 
   /// A valid result: the generator wrote a report it calls valid.
   bool is_result() const { return report && report->valid && failure.empty(); }

@@ -25,6 +25,7 @@
 #include "bench/runner/process.hpp"
 #include "bench/runner/report.hpp"
 #include "bench/runner/scenario.hpp"
+#include "bench/runner/shared_state.hpp"
 
 namespace switchyard::bench {
 
@@ -101,7 +102,8 @@ struct target {
   std::string model;
   std::string api_key;
   std::vector<std::string> headers;
-  std::vector<pid_t> watch;  // processes (with their children) whose memory counts
+  std::vector<pid_t> watch;          // processes (with their children) whose memory counts
+  std::vector<std::uint16_t> nodes;  // Switchyard: every node's own port (for /metrics)
 };
 
 // The mocks and the system of one stack; stopping it stops everything in reverse order.
@@ -109,6 +111,8 @@ struct stack {
   std::vector<child> mocks;
   std::vector<std::uint16_t> mock_ports;
   std::vector<child> processes;  // system under test (gateways, nginx, node)
+  // Redis and PostgreSQL of a cluster: a member, so it stops after the body stopped the nodes.
+  std::unique_ptr<shared_state> shared;
   ~stack() {
     for (auto it = processes.rbegin(); it != processes.rend(); ++it) it->stop();
     for (auto& m : mocks) m.stop();
@@ -184,7 +188,11 @@ int run::probe_gateway() {
   for (std::size_t i = 0; i < sc_.mocks.size(); ++i)
     ports.push_back(static_cast<std::uint16_t>(40000 + i));
   auto path = (dir / "switchyard.yaml").string();
-  write_file(path, switchyard_config(sc_, ports, dir.string()));
+  // Placeholder URLs: --check-config parses them and connects to nothing.
+  const shared_urls probe_urls{"redis://127.0.0.1:6379",
+                               "postgres://switchyard@127.0.0.1/switchyard"};
+  write_file(path, switchyard_config(sc_, ports, dir.string(), 0, {},
+                                     sc_.gateway.shared_state ? &probe_urls : nullptr));
   child c;
   auto err = c.start({gateway_bin_, "--check-config", path}, (dir / "check.out").string(),
                      (dir / "check.err").string());
@@ -305,13 +313,24 @@ std::string run::start_system(const system_spec& s, stack& st, target& t, std::s
     }
     case system_kind::switchyard: {
       std::vector<std::uint16_t> ports;
-      for (unsigned n = 0; n < sc_.gateway.nodes; ++n) {
+      std::optional<shared_urls> urls;
+      if (sc_.gateway.shared_state) {
+        st.shared = std::make_unique<shared_state>();
+        auto err = st.shared->start(raw(tag + "-state"));
+        if (!err.empty()) return err;
+        urls = shared_urls{st.shared->counters_url(), st.shared->storage_url()};
+      }
+      const unsigned nodes = s.nodes.value_or(sc_.gateway.nodes);
+      for (unsigned n = 0; n < nodes; ++n) {
         auto cfg = raw(tag + "-node" + std::to_string(n) + ".yaml");
-        write_file(cfg, switchyard_config(sc_, st.mock_ports, out_dir_ + "/raw", n, s.server));
+        write_file(cfg, switchyard_config(sc_, st.mock_ports, raw(tag), n, s.server,
+                                          urls ? &*urls : nullptr));
         child c;
         auto out = raw(tag + "-node" + std::to_string(n) + ".out");
-        auto err = c.start({gateway_bin_, "--config", cfg}, out,
-                           raw(tag + "-node" + std::to_string(n) + ".log"));
+        std::vector<std::string> argv = {gateway_bin_, "--config", cfg};
+        if (!sc_.gateway.cpus.empty())
+          argv.insert(argv.begin(), {"taskset", "-c", sc_.gateway.cpus});
+        auto err = c.start(argv, out, raw(tag + "-node" + std::to_string(n) + ".log"));
         if (!err.empty()) return err;
         auto line = c.wait_for_line("listening on", seconds(15));
         auto port = line ? port_of_listening_line(*line) : std::nullopt;
@@ -326,6 +345,7 @@ std::string run::start_system(const system_spec& s, stack& st, target& t, std::s
       }
       t.model = bench_model;
       t.api_key = bench_key;
+      t.nodes = ports;
       what = rec_.switchyard_version.empty() ? "switchyard" : rec_.switchyard_version;
       what += ", generated config (raw/" + tag + "-node0.yaml)";
       if (ports.size() == 1) {
@@ -335,6 +355,8 @@ std::string run::start_system(const system_spec& s, stack& st, target& t, std::s
         if (!err.empty()) return err;
         what += ", " + std::to_string(ports.size()) + " nodes behind an nginx load balancer";
       }
+      if (urls) what += ", shared state in a private Redis and PostgreSQL";
+      if (!sc_.gateway.cpus.empty()) what += ", nodes pinned to CPU(s) " + sc_.gateway.cpus;
       break;
     }
     case system_kind::portkey: {
@@ -474,6 +496,15 @@ load_run run::run_load(const system_spec& s, const load_spec& l, stack& st, cons
   };
   lr.rss_before = memory_now().rss;
   double cpu_before = cpu_now();
+  // Every Redis round trip of every node during the load (warm-up included, as in `completed`).
+  auto counters_now = [&] {
+    double sum = 0;
+    for (auto port : t.nodes)
+      sum += counters_operations(http_call(port, "GET", "/metrics", "").body);
+    return sum;
+  };
+  const bool count_counters = s.kind == system_kind::switchyard && sc_.gateway.shared_state;
+  const double counters_before = count_counters ? counters_now() : 0;
 
   // The mocks' phases count from here, the same instant the generator's t=0 is (to within the
   // generator's start-up, a few milliseconds).
@@ -488,7 +519,7 @@ load_run run::run_load(const system_spec& s, const load_spec& l, stack& st, cons
   auto start = clock_type::now();
   // One Switchyard node: its circuit states, to show when a failing provider was ejected.
   const bool watch_circuits = s.kind == system_kind::switchyard && t.port != 0 &&
-                              sc_.gateway.nodes == 1 && scenario_has_fault_phases(sc_);
+                              t.nodes.size() == 1 && scenario_has_fault_phases(sc_);
   auto last_memory_sample = start - seconds(1);
   while (gen.running()) {
     auto now = clock_type::now();
@@ -508,6 +539,7 @@ load_run run::run_load(const system_spec& s, const load_spec& l, stack& st, cons
     std::this_thread::sleep_for(milliseconds(watch_circuits ? 100 : 200));
   }
   lr.exit_code = gen.wait();
+  if (count_counters) lr.counters_operations = counters_now() - counters_before;
   lr.hwm_after = memory_now().hwm;
   lr.cpu_s = cpu_now() - cpu_before;
   for (std::size_t i = 0; i < st.mocks.size(); ++i) {
@@ -520,7 +552,7 @@ load_run run::run_load(const system_spec& s, const load_spec& l, stack& st, cons
   }
 
   // Switchyard's own gauges once the generator is done: anything still in flight now is stuck.
-  if (s.kind == system_kind::switchyard && t.port != 0 && sc_.gateway.nodes == 1) {
+  if (s.kind == system_kind::switchyard && t.port != 0 && t.nodes.size() == 1) {
     auto metrics = http_call(t.port, "GET", "/metrics", "");
     if (sc_.gateway.tenant && sc_.gateway.tenant["budget"])
       lr.budget = read_budget_outcome(metrics.body, "bench");

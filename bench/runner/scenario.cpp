@@ -3,6 +3,7 @@
 #include "bench/runner/scenario.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -323,6 +324,9 @@ class parser {
         s.kind = system_kind::nginx;
       } else if (k == "switchyard") {
         s.kind = system_kind::switchyard;
+      } else if (k == "switchyard-one-node") {
+        s.kind = system_kind::switchyard;
+        s.nodes = 1;
       } else if (k == "switchyard-metrics-off") {
         s.kind = system_kind::switchyard;
         s.server["metrics"] = false;
@@ -331,8 +335,8 @@ class parser {
       } else {
         fail(n, p,
              "unknown system \"" + k +
-                 "\"; expected direct, nginx, switchyard, switchyard-metrics-off, portkey, or a "
-                 "mapping {name, base_url, "
+                 "\"; expected direct, nginx, switchyard, switchyard-metrics-off, portkey, "
+                 "switchyard-one-node, or a mapping {name, base_url, "
                  "model, api_key_env, headers} for a deployment of your own");
       }
       return s;
@@ -361,7 +365,8 @@ class parser {
   }
 
   gateway_spec gateway(const YAML::Node& n, const std::string& p) const {
-    check_keys(n, p, {"server", "provider", "model", "tenant", "top", "nodes"});
+    check_keys(n, p,
+               {"server", "provider", "model", "tenant", "top", "nodes", "shared_state", "cpus"});
     gateway_spec g;
     for (auto key : {"server", "provider", "model", "tenant", "top"}) {
       if (!n[key]) continue;
@@ -374,6 +379,16 @@ class parser {
     if (n["tenant"]) g.tenant = YAML::Clone(n["tenant"]);
     if (n["top"]) g.top = YAML::Clone(n["top"]);
     if (n["nodes"]) g.nodes = static_cast<unsigned>(integer(n["nodes"], join(p, "nodes"), 1, 16));
+    if (n["shared_state"]) g.shared_state = boolean(n["shared_state"], join(p, "shared_state"));
+    if (n["cpus"]) {
+      g.cpus = str(n["cpus"], join(p, "cpus"));
+      const bool list_ok = !g.cpus.empty() &&
+                           g.cpus.find_first_not_of("0123456789,-") == std::string::npos &&
+                           std::isdigit(static_cast<unsigned char>(g.cpus.front())) &&
+                           std::isdigit(static_cast<unsigned char>(g.cpus.back()));
+      if (!list_ok)
+        fail(n["cpus"], join(p, "cpus"), "expected a taskset CPU list such as \"1\" or \"0-1,3\"");
+    }
     return g;
   }
 

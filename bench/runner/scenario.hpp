@@ -74,6 +74,9 @@ struct system_spec {
   // switchyard only: merged into `server:` after the scenario's `gateway.server`
   // (`switchyard-metrics-off` is Switchyard with `metrics: false`, to measure the exporter's cost).
   YAML::Node server;
+  /// switchyard only: nodes behind the balancer, instead of `gateway.nodes`
+  /// (`switchyard-one-node` is one node: the baseline a cluster is compared with).
+  std::optional<unsigned> nodes;
 };
 
 /// One load: open loop (`rate`) or closed loop (`closed`).
@@ -114,6 +117,11 @@ struct gateway_spec {
   YAML::Node tenant;    ///< merged into the tenant entry
   YAML::Node top;       ///< merged at the top level (new sections)
   unsigned nodes = 1;   ///< more than one: N gateways behind an nginx load balancer
+  /// A private Redis and PostgreSQL per system: `counters:` and `storage:` point at them, each
+  /// node gets its `cluster.node_id` and `server.spool_dir`.
+  bool shared_state = false;
+  /// CPUs the gateway nodes are pinned to (`taskset -c` list, e.g. "1"); empty: not pinned.
+  std::string cpus;
 };
 
 /// Resident-memory measurement of the systems during the loads.

@@ -1,0 +1,44 @@
+// The shared state of a benchmarked cluster (`gateway.shared_state: true`): a private
+// redis-server and PostgreSQL for one system's stack, on free loopback ports with their data in
+// the run's raw/ folder, stopped with the stack. And the Redis round trips its nodes report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "bench/runner/process.hpp"
+
+namespace switchyard::bench {
+
+class shared_state {
+ public:
+  shared_state() = default;
+  shared_state(const shared_state&) = delete;
+  shared_state& operator=(const shared_state&) = delete;
+  ~shared_state();
+
+  /// Starts both servers under `dir`; empty on success, else what failed.
+  std::string start(const std::string& dir);
+
+  /// "redis://127.0.0.1:PORT" and "postgres://switchyard@127.0.0.1:PORT/switchyard".
+  std::string counters_url() const;
+  std::string storage_url() const;
+
+ private:
+  std::string start_redis(const std::string& dir);
+  std::string start_postgres(const std::string& dir);
+
+  child redis_, postgres_;
+  std::string data_dir_;  ///< PostgreSQL's, removed with the servers
+  std::uint16_t redis_port_ = 0, postgres_port_ = 0;
+};
+
+/// The sum of `switchyard_counters_operations_total` (every Redis round trip of a node) in a
+/// Prometheus text exposition; 0 when the node reports none.
+double counters_operations(std::string_view metrics);
+
+/// One report line: Redis round trips during a load and per completed request.
+std::string counters_line(double operations, std::uint64_t completed);
+
+}  // namespace switchyard::bench
