@@ -1,5 +1,5 @@
-// What the cluster tests read besides HTTP answers: usage records in PostgreSQL (through psql),
-// keys in Redis (through redis-cli), and samples of a node's /metrics.
+// What the cluster tests read besides HTTP answers: usage records in PostgreSQL and samples of a
+// node's /metrics.
 #pragma once
 
 #include <cstddef>
@@ -9,11 +9,9 @@
 #include <string_view>
 #include <vector>
 
-namespace switchyard::ctest {
+#include "postgres_server.hpp"
 
-/// Runs one SQL statement with psql against `url`; the rows, fields separated by '|'. Throws
-/// with psql's message on an error.
-std::vector<std::string> psql_rows(const std::string& url, const std::string& sql);
+namespace switchyard::ctest {
 
 /// The usage records of one tenant, as the cluster's tests compare them with client answers.
 struct recorded_usage {
@@ -24,11 +22,8 @@ struct recorded_usage {
   std::map<std::string, int> status;               ///< request id -> status recorded
 };
 
-/// Reads the `usage` table at `url` for `tenant`.
-recorded_usage read_usage(const std::string& url, std::string_view tenant);
-
-/// Runs redis-cli against 127.0.0.1:`port` with `args`; its output lines.
-std::vector<std::string> redis_cli(std::uint16_t port, const std::vector<std::string>& args);
+/// Reads the `usage` table of `pg` for `tenant`.
+recorded_usage read_usage(const itest::postgres_server& pg, std::string_view tenant);
 
 /// The sum of every sample of metric `name` in a text exposition whose label set contains
 /// `labels` (e.g. `tenant="itest"`; empty: all samples). 0 when there is none.
