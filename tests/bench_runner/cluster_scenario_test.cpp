@@ -70,11 +70,10 @@ TEST_CASE("cluster scenario: each node shares the URLs and has its own id and sp
   CHECK(n2["cluster"]["node_id"].as<std::string>() == "node-2");
   CHECK(n0["server"]["spool_dir"].as<std::string>() == "/w/spool-0");
   CHECK(n2["server"]["spool_dir"].as<std::string>() == "/w/spool-2");
-  // Without shared state: a SQLite file per node, no spool, no node id.
+  // Without shared state: a SQLite file per node, no node id.
   auto alone = YAML::Load(switchyard_config(sc.value(), {1111}, "/w", 1));
   CHECK(alone["storage"].as<std::string>() == "sqlite:///w/switchyard-1.db");
   CHECK(alone["counters"].as<std::string>() == "memory");
-  CHECK_FALSE(alone["server"]["spool_dir"]);
   CHECK_FALSE(alone["cluster"]["node_id"]);
 }
 
