@@ -34,7 +34,7 @@ TEST_CASE("outages: Redis restarted mid-load, budgets fail closed meanwhile, the
   o.cluster_settings = "on_counters_down: { budgets: closed, rate_limits: open }";
   cluster c(dir, o);
 
-  client_load load(steady_load(c.port(), std::chrono::seconds(16)));
+  client_load load(steady_load(c.port(), std::chrono::seconds(20)));
   std::this_thread::sleep_for(std::chrono::seconds(4));
   shared.redis.stop();
   const auto down_at = steady::now();
@@ -55,7 +55,8 @@ TEST_CASE("outages: Redis restarted mid-load, budgets fail closed meanwhile, the
     // clear reason: never a 5xx of another kind, never a dropped connection.
     CHECK((a.status == 200 || a.status == 503));
     if (a.status == 503) CHECK(a.error_code == "counters_unavailable");
-    if (a.sent >= up_at + std::chrono::seconds(3)) {
+    // Reconnecting and taking new leases may take a few report intervals, not seconds.
+    if (a.sent >= up_at + std::chrono::seconds(5)) {
       ++late;
       CHECK(a.status == 200);
     }

@@ -68,9 +68,12 @@ TEST_CASE("node kill: the budget lease a killed node held returns to the pool af
   o.lease_ttl_ms = 1500;
   cluster c(dir, o);
 
-  // Node 1 takes a lease for its first request, then dies with the rest of it.
+  // Node 1 takes a lease for its first request, then dies with the rest of it: after it has
+  // reported that request's spend (every report_interval_ms, 100 by default), so that what
+  // returns is exactly the unspent rest.
   auto first = post_json(c.at(1).port(), "/v1/chat/completions", cluster_request(), test_key);
   REQUIRE(first.status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   c.at(1).kill();
   std::this_thread::sleep_for(std::chrono::milliseconds(o.lease_ttl_ms + 1500));
 
