@@ -1,6 +1,7 @@
 // Client load: paced senders over fresh connections, as independent clients would be.
 #include "client_load.hpp"
 
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -19,20 +20,21 @@ client_load::~client_load() {
 
 void client_load::client(std::size_t index) {
   const auto end = start_ + plan_.duration;
-  // Client i sends requests i, i + clients, i + 2·clients…, request k being due at k / rate:
-  // together an even stream at `rate`. A client behind schedule sends at once (no catching up
-  // in bursts beyond that).
-  const auto every =
-      plan_.rate > 0
-          ? std::chrono::duration<double>(static_cast<double>(plan_.clients) / plan_.rate)
-          : std::chrono::duration<double>(0);
-  auto due = start_ + std::chrono::duration_cast<steady::duration>(
-                          every * (static_cast<double>(index) / plan_.clients));
-  while (!stop_.load() && steady::now() < end) {
+  // Open loop: request j of the plan is due at j / rate, and client i sends requests i,
+  // i + clients, i + 2·clients…: together an even stream at `rate`, exactly rate × duration
+  // requests. A client behind schedule sends at once (one request at a time, no burst).
+  const double seconds = std::chrono::duration<double>(plan_.duration).count();
+  const auto planned =
+      plan_.rate > 0 ? static_cast<std::size_t>(std::floor(plan_.rate * seconds + 1e-9)) : 0;
+  for (std::size_t j = index; !stop_.load(); j += plan_.clients) {
     if (plan_.rate > 0) {
+      if (j >= planned) break;
+      const auto due = start_ + std::chrono::duration_cast<steady::duration>(
+                                    std::chrono::duration<double>(j / plan_.rate));
       while (!stop_.load() && steady::now() < due) std::this_thread::sleep_for(2ms);
-      if (stop_.load() || due >= end) break;
-      due += std::chrono::duration_cast<steady::duration>(every);
+      if (stop_.load()) break;
+    } else if (steady::now() >= end) {
+      break;
     }
     answer a;
     a.sent = steady::now();

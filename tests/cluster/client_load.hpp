@@ -27,7 +27,9 @@ struct answer {
 struct load_plan {
   std::uint16_t port = 0;
   std::size_t clients = 6;
-  double rate = 0;  ///< requests per second over all clients; 0 = each sends when answered
+  /// Requests per second over all clients: exactly rate × duration requests, evenly spaced.
+  /// 0: closed loop, each client sends its next request when answered, until `duration`.
+  double rate = 0;
   itest::ms duration = std::chrono::seconds(10);
   itest::ms request_timeout = std::chrono::seconds(30);
   std::string body;

@@ -61,9 +61,18 @@ void for_samples(std::string_view text, std::string_view name, F&& each) {
 }  // namespace
 
 double metric_sum(std::string_view exposition, std::string_view name, std::string_view labels) {
+  std::vector<std::string_view> matchers;
+  for (std::size_t at = 0; at < labels.size();) {
+    auto comma = labels.find(',', at);
+    if (comma == std::string_view::npos) comma = labels.size();
+    matchers.push_back(labels.substr(at, comma - at));
+    at = comma + 1;
+  }
   double sum = 0;
   for_samples(exposition, name, [&](std::string_view l, double v) {
-    if (labels.empty() || l.find(labels) != std::string_view::npos) sum += v;
+    for (auto m : matchers)
+      if (l.find(m) == std::string_view::npos) return;
+    sum += v;
   });
   return sum;
 }

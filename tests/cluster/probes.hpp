@@ -25,8 +25,9 @@ struct recorded_usage {
 /// Reads the `usage` table of `pg` for `tenant`.
 recorded_usage read_usage(const itest::postgres_server& pg, std::string_view tenant);
 
-/// The sum of every sample of metric `name` in a text exposition whose label set contains
-/// `labels` (e.g. `tenant="itest"`; empty: all samples). 0 when there is none.
+/// The sum of every sample of metric `name` in a text exposition whose label set has every
+/// comma-separated matcher of `labels` (`tenant="itest",status_class="2xx"`, in any order: the
+/// exporter sorts labels by name; values without commas; empty: all samples). 0 when none.
 double metric_sum(std::string_view exposition, std::string_view name, std::string_view labels = {});
 
 /// True when the exposition has at least one sample of `name`.

@@ -3,6 +3,8 @@
 // one back on the same port.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "client_load.hpp"
 #include "cluster.hpp"
 #include "probes.hpp"
@@ -103,11 +105,46 @@ TEST_CASE("harness: the metric reader sums the samples of one family and label s
       "switchyard_counters_operations_total{op=\"lease\"} 12\n"
       "switchyard_counters_operations_total{op=\"window\"} 3.5\n"
       "switchyard_counters_operations_total_extra{op=\"lease\"} 100\n"
+      "switchyard_tenant_requests_total{status_class=\"2xx\",tenant=\"itest\"} 7\n"
+      "switchyard_tenant_requests_total{status_class=\"4xx\",tenant=\"itest\"} 2\n"
+      "switchyard_tenant_requests_total{status_class=\"2xx\",tenant=\"other\"} 5\n"
       "switchyard_counters_up 1\n";
   CHECK(metric_sum(text, "switchyard_counters_operations_total") == Approx(15.5));
   CHECK(metric_sum(text, "switchyard_counters_operations_total", R"(op="lease")") == 12);
   CHECK(metric_sum(text, "switchyard_counters_up") == 1);
+  CHECK(metric_sum(text, "switchyard_tenant_requests_total",
+                   R"(tenant="itest",status_class="2xx")") == 7);
+  CHECK(metric_sum(text, "switchyard_tenant_requests_total", R"(tenant="itest")") == 9);
   CHECK(metric_sum(text, "switchyard_counters_down") == 0);
   CHECK(has_metric(text, "switchyard_counters_up"));
   CHECK_FALSE(has_metric(text, "switchyard_counters"));
+}
+
+TEST_CASE("harness: the client load sends at its planned rate and keeps every answer") {
+  temp_dir dir;
+  cluster_options o;
+  o.nodes = 1;
+  cluster c(dir, o);
+  load_plan plan;
+  plan.port = c.port();
+  plan.clients = 4;
+  plan.rate = 30;
+  plan.duration = std::chrono::seconds(3);
+  plan.body = cluster_request();
+  client_load load(plan);
+  load.wait();
+  const auto answers = load.answers();
+  INFO(status_summary(answers));
+  // Exactly the 90 due in 3 s, each sent on time or (on a loaded machine) a little late.
+  CHECK(answers.size() == 90);
+  std::set<std::string> ids;
+  for (const auto& a : answers) {
+    CHECK(a.status == 200);
+    CHECK(a.done >= a.sent);
+    CHECK(a.sent < load.started() + plan.duration + std::chrono::seconds(1));
+    ids.insert(a.request_id);
+  }
+  CHECK(ids.size() == answers.size());  // one distinct request id per answer
+  CHECK(load.count(200) == answers.size());
+  c.stop_nodes();
 }
