@@ -8,7 +8,7 @@
 #include <fstream>
 #include <limits>
 
-#include "bench/runner/shared_state.hpp"
+#include "bench/runner/cluster_figures.hpp"
 #include "bench/runner/svg_plot.hpp"
 
 namespace switchyard::bench {
@@ -450,6 +450,9 @@ std::string render_markdown(const run_record& r) {
         if (run.counters_operations)
           line +=
               (line.empty() ? "" : "; ") + counters_line(*run.counters_operations, rep.completed);
+        // Pinned nodes share their cores with nothing of theirs: CPU per request compares them.
+        if (s.kind == system_kind::switchyard && !sc.gateway.cpus.empty())
+          line += (line.empty() ? "" : "; ") + cpu_line(run.cpu_s, rep.completed);
         if (!line.empty() || !run.mock_requests.empty()) {
           errors += "- " + s.name + ": " + (line.empty() ? "no errors" : line);
           if (!run.mock_requests.empty()) errors += "; upstream requests: " + upstream;

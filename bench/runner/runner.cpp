@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 
+#include "bench/runner/cluster_figures.hpp"
 #include "bench/runner/configs.hpp"
 #include "bench/runner/process.hpp"
 #include "bench/runner/report.hpp"

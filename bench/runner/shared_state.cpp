@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
 #include <thread>
 
 namespace switchyard::bench {
@@ -123,31 +122,6 @@ std::string shared_state::counters_url() const {
 
 std::string shared_state::storage_url() const {
   return "postgres://switchyard@127.0.0.1:" + std::to_string(postgres_port_) + "/switchyard";
-}
-
-double counters_operations(std::string_view metrics) {
-  constexpr std::string_view name = "switchyard_counters_operations_total";
-  double sum = 0;
-  std::istringstream lines{std::string(metrics)};
-  for (std::string line; std::getline(lines, line);) {
-    if (line.compare(0, name.size(), name) != 0) continue;
-    auto rest = line.substr(name.size());
-    if (rest.empty() || (rest[0] != '{' && rest[0] != ' ')) continue;  // another family
-    auto sp = line.rfind(' ');
-    if (sp != std::string::npos) sum += std::strtod(line.c_str() + sp + 1, nullptr);
-  }
-  return sum;
-}
-
-std::string counters_line(double operations, std::uint64_t completed) {
-  char buf[160];
-  if (completed == 0) {
-    std::snprintf(buf, sizeof buf, "Redis round trips: %.0f (no request completed)", operations);
-  } else {
-    std::snprintf(buf, sizeof buf, "Redis round trips: %.0f, %.4f per completed request",
-                  operations, operations / static_cast<double>(completed));
-  }
-  return buf;
 }
 
 }  // namespace switchyard::bench

@@ -1,11 +1,10 @@
 // The shared state of a benchmarked cluster (`gateway.shared_state: true`): a private
-// redis-server and PostgreSQL for one system's stack, on free loopback ports with their data in
-// the run's raw/ folder, stopped with the stack. And the Redis round trips its nodes report.
+// redis-server and PostgreSQL for one system's stack, on free loopback ports, their logs in the
+// run's raw/ folder, stopped with the stack.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 #include "bench/runner/process.hpp"
 
@@ -33,12 +32,5 @@ class shared_state {
   std::string data_dir_;  ///< PostgreSQL's, removed with the servers
   std::uint16_t redis_port_ = 0, postgres_port_ = 0;
 };
-
-/// The sum of `switchyard_counters_operations_total` (every Redis round trip of a node) in a
-/// Prometheus text exposition; 0 when the node reports none.
-double counters_operations(std::string_view metrics);
-
-/// One report line: Redis round trips during a load and per completed request.
-std::string counters_line(double operations, std::uint64_t completed);
 
 }  // namespace switchyard::bench

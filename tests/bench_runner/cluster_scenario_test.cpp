@@ -4,9 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "bench/runner/cluster_figures.hpp"
 #include "bench/runner/configs.hpp"
 #include "bench/runner/scenario.hpp"
-#include "bench/runner/shared_state.hpp"
 
 using namespace switchyard::bench;
 
@@ -77,7 +77,7 @@ TEST_CASE("cluster scenario: each node shares the URLs and has its own id and sp
   CHECK_FALSE(alone["cluster"]["node_id"]);
 }
 
-TEST_CASE("cluster scenario: Redis round trips are summed over every op of one family") {
+TEST_CASE("cluster scenario: Redis round trips summed over every op, CPU per request") {
   const std::string metrics =
       "# TYPE switchyard_counters_operations_total counter\n"
       "switchyard_counters_operations_total{op=\"lease\"} 40\n"
@@ -88,4 +88,6 @@ TEST_CASE("cluster scenario: Redis round trips are summed over every op of one f
   CHECK(counters_operations("switchyard_counters_up 1\n") == 0);
   CHECK(counters_line(42, 4200) == "Redis round trips: 42, 0.0100 per completed request");
   CHECK(counters_line(3, 0) == "Redis round trips: 3 (no request completed)");
+  CHECK(cpu_line(2.5, 10000) == "gateway CPU: 2.50 s, 4000 completed requests per CPU-second");
+  CHECK(cpu_line(-1, 10000) == "gateway CPU: not measured");
 }
