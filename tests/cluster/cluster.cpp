@@ -99,7 +99,9 @@ std::string node_config(const cluster_options& options, std::size_t index, std::
       << "cluster: { node_id: " << id << ", lease_ttl_ms: " << options.lease_ttl_ms
       << (options.cluster_settings.empty() ? "" : ", " + options.cluster_settings) << " }\n";
   } else {
-    y << "storage: sqlite://" << (dir / (id + ".db")).string() << "\n"
+    // A directory per node: the usage journal defaults to `spool` next to the SQLite file, and a
+    // journal directory takes one gateway only.
+    y << "storage: sqlite://" << (dir / id / "switchyard.db").string() << "\n"
       << "counters: memory\n";
   }
   y << "providers:\n"
