@@ -523,3 +523,40 @@ TEST_CASE("rate limits: an rpm added by SIGHUP applies to the window already run
   CHECK(ok >= 1);
   CHECK(ok <= 2);
 }
+
+TEST_CASE("budget metrics: a tenant created through the admin API is exported with its budget") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().reply_tokens(16));
+  gateway gw(dir, admin_budget_config(dir, up.base_url()));
+  REQUIRE(admin_post(gw.port(), "/admin/tenants",
+                     R"({"name":"metered","rpm":1,"budget":{"usd":3,"period":"daily"}})")
+              .status == 201);
+  const auto key = admin_key_for(gw.port(), "metered", R"({"name":"m"})");
+  REQUIRE(post_json(gw.port(), "/v1/chat/completions", small_request, key).status == 200);
+  require_openai_error(post_json(gw.port(), "/v1/chat/completions", small_request, key), 429,
+                       "rate_limit_exceeded");
+  std::string metrics;
+  REQUIRE(eventually([&] {
+    metrics = get(gw.port(), "/metrics").body;
+    return metrics.find("\nswitchyard_tenant_reservations{tenant=\"metered\"} 0\n") !=
+           std::string::npos;
+  }));
+  INFO(metrics);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_usd{tenant=\"metered\"} 3\n") !=
+        std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_spend_usd{tenant=\"metered\"} 0.0") !=
+        std::string::npos);  // 0.0xx: one small answer
+  CHECK(metrics.find("\nswitchyard_tenant_spend_usd{tenant=\"metered\"} 0\n") == std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_near_cap{tenant=\"metered\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"metered\",reason=\"rpm\"} 1\n") !=
+        std::string::npos);
+  CHECK(
+      metrics.find("switchyard_tenant_rejected_total{tenant=\"metered\",reason=\"budget\"} 0\n") !=
+      std::string::npos);
+  // The configuration file's tenant is still there (it has no budget: its counters only).
+  CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"rpm\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_usd{tenant=\"itest\"}") == std::string::npos);
+  CHECK(metrics.find(key.substr(0, 12)) == std::string::npos);
+}
