@@ -380,6 +380,25 @@ TEST_CASE("keys: a key's allowed_models narrows its tenant's, and an expired key
   CHECK(listed.body.find("\"other\"") == std::string::npos);
   CHECK(get(gw.port(), "/v1/models/other", narrow).status == 404);
   CHECK(get(gw.port(), "/v1/models/other", test_key).status == 200);
+  // count_tokens holds the key to the same list, with the same answer as Messages.
+  auto count = [&](std::string_view key, std::string_view model) {
+    return http_request(gw.port(), "POST", "/v1/messages/count_tokens",
+                        R"({"model":")" + std::string{model} +
+                            R"(","messages":[{"role":"user","content":"hello"}]})",
+                        json_headers(key));
+  };
+  const auto refused = count(narrow, "other");
+  CHECK(refused.status == 404);
+  const auto messages = http_request(
+      gw.port(), "POST", "/v1/messages",
+      R"({"model":"other","max_tokens":8,"messages":[{"role":"user","content":"hello"}]})",
+      json_headers(narrow));
+  CHECK(messages.status == 404);
+  CHECK(json_string(refused.json(), "error/type") == "not_found_error");
+  CHECK(json_string(refused.json(), "error/message") ==
+        json_string(messages.json(), "error/message"));
+  CHECK(count(narrow, "chat").status == 200);
+  CHECK(count(test_key, "other").status == 200);
 
   auto r = post_json(gw.port(), "/v1/chat/completions", small_request, expired);
   require_openai_error(r, 401);
