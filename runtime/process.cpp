@@ -32,6 +32,7 @@
 #include "runtime/access_log.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/observer_fanout.hpp"
+#include "runtime/period_sweep.hpp"
 #include "runtime/server.hpp"
 #include "runtime/sqlite_usage_store.hpp"
 #include "runtime/upstream_factory.hpp"
@@ -298,6 +299,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                        " provider(s), " + std::to_string(config->models.size()) + " model(s)");
 
   auto work = net::make_work_guard(io);
+  auto sweep = period_sweep::start(io, gw->budgets());
   std::vector<std::thread> threads;
   threads.reserve(io_threads);
   for (unsigned i = 0; i < io_threads; ++i) threads.emplace_back([&io] { run_io(io); });
@@ -366,6 +368,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   if (!wait_until([&] { return gw->requests().in_flight.load() <= 0; }, settle_grace))
     log_line("warning", std::to_string(gw->requests().in_flight.load()) +
                             " request(s) still in flight after the drain; stopping anyway");
+  sweep->stop();
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();
