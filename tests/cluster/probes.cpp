@@ -9,6 +9,7 @@
 namespace switchyard::ctest {
 
 using itest::postgres_server;
+using itest::redis_server;
 
 recorded_usage read_usage(const postgres_server& pg, std::string_view tenant) {
   // Tenant names are [A-Za-z0-9._-] (config/loader.cpp): safe inside a quoted literal.
@@ -30,6 +31,36 @@ recorded_usage read_usage(const postgres_server& pg, std::string_view tenant) {
     u.status[row.at(0)] = std::stoi(row.at(2));
   }
   return u;
+}
+
+namespace {
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    auto nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    out.push_back(text.substr(at, nl - at));
+    at = nl + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, double> budget_leases(const itest::redis_server& redis,
+                                            std::string_view tenant) {
+  const auto keys = split_lines(
+      redis.query({"KEYS", "switchyard:budget:{tenant:" + std::string(tenant) + ":*}:leases"}));
+  if (keys.size() != 1)
+    throw std::runtime_error("expected the lease hash of one budget period of tenant " +
+                             std::string(tenant) + ", found " + std::to_string(keys.size()));
+  const auto fields = split_lines(redis.query({"HGETALL", keys[0]}));
+  if (fields.size() % 2 != 0) throw std::runtime_error("HGETALL " + keys[0] + ": odd reply");
+  std::map<std::string, double> leases;
+  for (std::size_t i = 0; i < fields.size(); i += 2) leases[fields[i]] = std::stod(fields[i + 1]);
+  return leases;
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "postgres_server.hpp"
+#include "redis_server.hpp"
 
 namespace switchyard::ctest {
 
@@ -24,6 +25,12 @@ struct recorded_usage {
 
 /// Reads the `usage` table of `pg` for `tenant`.
 recorded_usage read_usage(const itest::postgres_server& pg, std::string_view tenant);
+
+/// The budget leases Redis holds for `tenant` in its current period: node id -> USD leased.
+/// Layout of runtime/lease_scripts.cpp: a hash `switchyard:budget:{tenant:<name>:<period
+/// start>}:leases`. Throws when the tenant has no lease keys, or keys of several periods.
+std::map<std::string, double> budget_leases(const itest::redis_server& redis,
+                                            std::string_view tenant);
 
 /// The sum of every sample of metric `name` in a text exposition whose label set has every
 /// comma-separated matcher of `labels` (`tenant="itest",status_class="2xx"`, in any order: the

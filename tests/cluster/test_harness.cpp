@@ -65,7 +65,8 @@ TEST_CASE("harness: each node has its own id, port and spool, and the same share
   const auto alone = node_config(local, 0, 4242, dir, mock);
   CHECK(alone.find("listen: 127.0.0.1:4242\n") != std::string::npos);
   CHECK(alone.find("counters: memory\n") != std::string::npos);
-  CHECK(alone.find("storage: sqlite:///tmp/ctest-configs/node-0/switchyard.db\n") != std::string::npos);
+  CHECK(alone.find("storage: sqlite:///tmp/ctest-configs/node-0/switchyard.db\n") !=
+        std::string::npos);
   CHECK(alone.find("cluster:") == std::string::npos);
   CHECK(alone.find("spool_dir") == std::string::npos);
 

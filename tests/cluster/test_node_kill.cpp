@@ -74,6 +74,11 @@ TEST_CASE("node kill: the budget lease a killed node held returns to the pool af
   auto first = post_json(c.at(1).port(), "/v1/chat/completions", cluster_request(), test_key);
   REQUIRE(first.status == 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto before = budget_leases(shared.redis, "itest");
+  INFO("leases before the kill: " << before.size());
+  REQUIRE(before.count("node-1") == 1);
+  const double killed_lease = before.at("node-1");
+  CHECK(killed_lease > 0);
   c.at(1).kill();
   std::this_thread::sleep_for(std::chrono::milliseconds(o.lease_ttl_ms + 1500));
 
@@ -97,6 +102,13 @@ TEST_CASE("node kill: the budget lease a killed node held returns to the pool af
   }
   REQUIRE(refused[0]);
   REQUIRE(refused[1]);
+  // In Redis: the dead node's lease is gone from the pool, and what is still leased is less than
+  // what it alone held (the survivors' last slices shrank as the budget ran out).
+  const auto after = budget_leases(shared.redis, "itest");
+  CHECK(after.count("node-1") == 0);
+  double outstanding = 0;
+  for (const auto& [node, usd] : after) outstanding += usd;
+  CHECK(outstanding < killed_lease);
 
   c.at(1).start();  // replays its one record from the spool
   c.stop_nodes();
