@@ -42,7 +42,9 @@ class rate_window {
   /// When bucket `b` leaves the window.
   static clock::time_point leaves_at(std::int64_t b) noexcept;
 
-  /// What the window holds at `now`.
+  /// What the window holds at `now`. At a second older than the newest charge (a thread that read
+  /// the clock just before another charged) it may miss a bucket the ring has reused since: it
+  /// never counts more than was charged.
   std::uint64_t used(clock::time_point now) const noexcept;
 
   /// Charges `n` to the bucket of `now`; returns that bucket, for `correct`.
@@ -71,8 +73,19 @@ class rate_window {
     return b <= current && b > current - static_cast<std::int64_t>(bucket_count);
   }
   static std::size_t index_of(std::int64_t b) noexcept;
+  /// Moves `head_` forward to `current`, taking the buckets that leave out of `total_`.
+  void advance(std::int64_t current) noexcept;
+  /// The sum over the window of `current`: `total_` when it is `head_`'s, else `scan`.
+  std::uint64_t sum(std::int64_t current) const noexcept;
+  /// The sum over the window of `current`, from the ring itself.
+  std::uint64_t scan(std::int64_t current) const noexcept;
 
   std::array<slot, bucket_count> ring_{};
+  // A cache of the sum, so that the hot path (many requests within one second) adds nothing up:
+  // `total_` is the sum of the slots whose bucket is in the window of `head_`, the newest bucket
+  // charged. A read at another second scans the ring instead.
+  std::int64_t head_ = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t total_ = 0;
 };
 
 }  // namespace switchyard::actors

@@ -170,3 +170,53 @@ TEST_CASE("rate window: a slot left from an earlier minute counts for nothing") 
   CHECK(w.used(at(seconds(61))) == 2);
   CHECK(w.used(at(seconds(200))) == 0);
 }
+
+TEST_CASE("rate window: the kept sum always equals the buckets of the last minute") {
+  // A reference model: every charge and correction as (bucket, amount), summed by brute force.
+  struct entry {
+    std::int64_t bucket;
+    std::int64_t amount;
+  };
+  std::vector<entry> log;
+  auto reference = [&](std::int64_t current) {
+    std::int64_t total = 0;
+    for (const auto& e : log)
+      if (e.bucket <= current && e.bucket > current - 60) total += e.amount;
+    return static_cast<std::uint64_t>(total);
+  };
+  rate_window w;
+  std::uint32_t lcg = 7;
+  auto next = [&](std::uint32_t n) {
+    lcg = lcg * 1664525u + 1013904223u;
+    return (lcg >> 8) % n;
+  };
+  milliseconds t{0};
+  std::vector<std::pair<std::int64_t, std::uint64_t>> charged;  // bucket, amount
+  for (int i = 0; i < 20000; ++i) {
+    // Mostly small steps, sometimes a gap of seconds or of more than a minute.
+    const auto r = next(1000);
+    t += milliseconds(r < 900 ? next(50) : r < 995 ? next(5000) : 61'000 + next(30'000));
+    // Now and then a charge stamped a moment earlier (read before its owner's lock).
+    const auto stamp = next(10) == 0 && t > milliseconds(300) ? t - milliseconds(next(300)) : t;
+    const auto n = next(20);
+    const auto before = w.used(at(stamp));
+    const auto b = w.add(at(stamp), n);
+    if (w.used(at(stamp)) != before) log.push_back({b, static_cast<std::int64_t>(n)});
+    charged.emplace_back(b, n);
+    if (next(4) == 0 && !charged.empty()) {
+      // Settle an earlier charge at its real count; the model follows only if it applied.
+      const auto& [cb, amount] = charged[next(static_cast<std::uint32_t>(charged.size()))];
+      const auto real = static_cast<std::int64_t>(next(40));
+      const auto held = w.used(at(t));
+      if (w.correct(cb, real - static_cast<std::int64_t>(amount), at(t)))
+        log.push_back({cb, static_cast<std::int64_t>(w.used(at(t))) -
+                               static_cast<std::int64_t>(held)});
+    }
+    const auto current = rate_window::bucket_of(at(t));
+    REQUIRE(w.used(at(t)) == reference(current));
+    // A read a moment in the past (a thread that read the clock before another charged) sees
+    // that second's window, less a bucket the ring has since reused: never more.
+    REQUIRE(w.used(at(t - milliseconds(1500))) <=
+            reference(rate_window::bucket_of(at(t - milliseconds(1500)))));
+  }
+}
