@@ -77,7 +77,7 @@ std::int64_t rate_window::add(clock::time_point now, std::uint64_t n) noexcept {
 bool rate_window::correct(std::int64_t b, std::int64_t delta, clock::time_point now) noexcept {
   auto& s = ring_[index_of(b)];
   if (s.bucket != b || !in_window(b, bucket_of(now))) return false;
-  std::uint64_t before = s.count;
+  const std::uint64_t before = s.count;
   if (delta >= 0) {
     s.count += static_cast<std::uint64_t>(delta);
   } else {

@@ -209,8 +209,8 @@ TEST_CASE("rate window: the kept sum always equals the buckets of the last minut
       const auto real = static_cast<std::int64_t>(next(40));
       const auto held = w.used(at(t));
       if (w.correct(cb, real - static_cast<std::int64_t>(amount), at(t)))
-        log.push_back({cb, static_cast<std::int64_t>(w.used(at(t))) -
-                               static_cast<std::int64_t>(held)});
+        log.push_back(
+            {cb, static_cast<std::int64_t>(w.used(at(t))) - static_cast<std::int64_t>(held)});
     }
     const auto current = rate_window::bucket_of(at(t));
     REQUIRE(w.used(at(t)) == reference(current));
