@@ -1,5 +1,6 @@
-// SQLite admin tables (see sqlite_admin_store.hpp). Statements are prepared per call: admin changes are
-// rare, and a statement that lives only for its call cannot be left half-stepped by an error path.
+// SQLite admin tables (see sqlite_admin_store.hpp). Statements are prepared per call: admin changes
+// are rare, and a statement that lives only for its call cannot be left half-stepped by an error
+// path.
 #include "runtime/sqlite_admin_store.hpp"
 
 #include <sqlite3.h>
@@ -230,7 +231,7 @@ bool sqlite_admin_store::tenants(std::vector<stored_tenant>& out, std::string& e
 }
 
 bool sqlite_admin_store::find_tenant(const std::string& name, std::optional<stored_tenant>& out,
-                              std::string& error) {
+                                     std::string& error) {
   statement s{db_, "SELECT name, spec, created_at_ms, updated_at_ms FROM tenants WHERE name = ?1"};
   if (!s.ok(error)) return false;
   s.bind(1, name);
@@ -251,7 +252,7 @@ bool sqlite_admin_store::insert_tenant(const stored_tenant& t, std::string& erro
 }
 
 bool sqlite_admin_store::update_tenant(const std::string& name, const std::string& spec,
-                                std::int64_t now_ms, std::string& error) {
+                                       std::int64_t now_ms, std::string& error) {
   statement s{db_, "UPDATE tenants SET spec = ?2, updated_at_ms = ?3 WHERE name = ?1"};
   if (!s.ok(error)) return false;
   s.bind(1, name);
@@ -268,7 +269,7 @@ bool sqlite_admin_store::delete_tenant(const std::string& name, std::string& err
 }
 
 bool sqlite_admin_store::keys(const std::string& tenant, std::vector<stored_key>& out,
-                       std::string& error) {
+                              std::string& error) {
   const std::string sql = std::string{"SELECT "} + key_columns + " FROM keys" +
                           (tenant.empty() ? "" : " WHERE tenant = ?1") +
                           " ORDER BY created_at_ms, id";
@@ -279,7 +280,7 @@ bool sqlite_admin_store::keys(const std::string& tenant, std::vector<stored_key>
 }
 
 bool sqlite_admin_store::find_key(const std::string& id, std::optional<stored_key>& out,
-                           std::string& error) {
+                                  std::string& error) {
   const std::string sql = std::string{"SELECT "} + key_columns + " FROM keys WHERE id = ?1";
   statement s{db_, sql.c_str()};
   if (!s.ok(error)) return false;
@@ -306,7 +307,8 @@ bool sqlite_admin_store::insert_key(const stored_key& k, std::string& error) {
   return s.run(error);
 }
 
-bool sqlite_admin_store::revoke_key(const std::string& id, std::int64_t now_ms, std::string& error) {
+bool sqlite_admin_store::revoke_key(const std::string& id, std::int64_t now_ms,
+                                    std::string& error) {
   statement s{db_, "UPDATE keys SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms IS NULL"};
   if (!s.ok(error)) return false;
   s.bind(1, id);
@@ -315,7 +317,7 @@ bool sqlite_admin_store::revoke_key(const std::string& id, std::int64_t now_ms, 
 }
 
 bool sqlite_admin_store::revoke_tenant_keys(const std::string& tenant, std::int64_t now_ms,
-                                     std::string& error) {
+                                            std::string& error) {
   statement s{db_,
               "UPDATE keys SET revoked_at_ms = ?2 WHERE tenant = ?1 AND revoked_at_ms IS NULL"};
   if (!s.ok(error)) return false;
@@ -325,7 +327,7 @@ bool sqlite_admin_store::revoke_tenant_keys(const std::string& tenant, std::int6
 }
 
 bool sqlite_admin_store::set_key_expiry(const std::string& id, std::optional<std::int64_t> at_ms,
-                                 std::string& error) {
+                                        std::string& error) {
   statement s{db_, "UPDATE keys SET expires_at_ms = ?2 WHERE id = ?1"};
   if (!s.ok(error)) return false;
   s.bind(1, id);
@@ -347,8 +349,8 @@ bool sqlite_admin_store::append_audit(const audit_entry& e, std::string& error) 
   return s.run(error);
 }
 
-bool sqlite_admin_store::audit(std::int64_t before_id, std::size_t limit, std::vector<audit_entry>& out,
-                        std::string& error) {
+bool sqlite_admin_store::audit(std::int64_t before_id, std::size_t limit,
+                               std::vector<audit_entry>& out, std::string& error) {
   statement s{db_,
               "SELECT id, at_ms, actor, action, target, before, after FROM audit_log "
               "WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2"};
@@ -365,7 +367,7 @@ bool sqlite_admin_store::audit(std::int64_t before_id, std::size_t limit, std::v
 }
 
 bool sqlite_admin_store::usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_group by,
-                               std::vector<usage_total>& out, std::string& error) {
+                                      std::vector<usage_total>& out, std::string& error) {
   {
     statement exists{db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage'"};
     if (!exists.ok(error)) return false;
@@ -399,7 +401,7 @@ bool sqlite_admin_store::usage_totals(std::int64_t from_ms, std::int64_t to_ms, 
 }
 
 bool sqlite_admin_store::spend_since(const std::string& tenant, const std::string& key_id,
-                              std::int64_t since_ms, double& out, std::string& error) {
+                                     std::int64_t since_ms, double& out, std::string& error) {
   out = 0;
   {
     statement exists{db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage'"};
