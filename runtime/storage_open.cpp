@@ -7,6 +7,7 @@
 
 #include "runtime/pg_admin_store.hpp"
 #include "runtime/pg_usage_store.hpp"
+#include "runtime/request_id.hpp"
 #include "runtime/sqlite_admin_store.hpp"
 #include "runtime/sqlite_usage_store.hpp"
 
@@ -39,9 +40,15 @@ std::unique_ptr<admin_store> open_admin_store(const std::string& storage, const 
 }
 
 std::string node_origin() {
-  std::array<char, 256> host{};
-  if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  return std::string{host.data()} + "-" + std::to_string(::getpid());
+  // Once per process; the random part keeps two nodes apart even where hostname and pid repeat
+  // (containers that all run as pid 1 under one hostname).
+  static const std::string origin = [] {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+    return std::string{host.data()} + "-" + std::to_string(::getpid()) + "-" +
+           generate_request_id().substr(0, 8);
+  }();
+  return origin;
 }
 
 }  // namespace switchyard::runtime

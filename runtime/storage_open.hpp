@@ -22,7 +22,8 @@ protocols::result<std::shared_ptr<actors::usage_store>, std::string> open_usage_
 std::unique_ptr<admin_store> open_admin_store(const std::string& storage, const std::string& origin,
                                               std::string& error);
 
-/// This process among the nodes sharing a database: "HOSTNAME-PID".
+/// This process among the nodes sharing a database: "HOSTNAME-PID-RANDOM", the same for the
+/// process's whole life.
 std::string node_origin();
 
 }  // namespace switchyard::runtime
