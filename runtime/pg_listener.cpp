@@ -81,7 +81,8 @@ void pg_listener::run() {
     PGconn* raw = conn->raw();
     while (!stopping_.load()) {
       pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0 && errno != EINTR) break;
+      // A bounded wait: `stopping_` is seen even if the eventfd could not be created.
+      if (::poll(fds, 2, 1000) < 0 && errno != EINTR) break;
       if (fds[1].revents != 0) break;
       if (fds[0].revents == 0) continue;
       if (PQconsumeInput(raw) == 0) break;  // the connection is gone

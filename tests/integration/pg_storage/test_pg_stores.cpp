@@ -197,9 +197,6 @@ TEST_CASE("pg connection: errors never show the URL's password", "[pg][connectio
   CHECK(missing == nullptr);
   CHECK(error.find("nosuchdb") != std::string::npos);
   CHECK(error.find("hunter2") == std::string::npos);
-  CHECK(runtime::redact_postgres_url("postgresql://u:p%40ss@h:5432/d?sslmode=require&password=x") ==
-        "postgresql://u:***@h:5432/d?sslmode=require&password=***");
-  CHECK(runtime::redact_postgres_url("postgres://u@h/d") == "postgres://u@h/d");
 }
 
 TEST_CASE("pg schema: migrations are recorded once, idempotent, safe from several nodes at once",
