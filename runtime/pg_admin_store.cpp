@@ -9,6 +9,9 @@ namespace switchyard::runtime {
 
 namespace {
 
+// The advisory lock that serializes admin changes ("swya"); migrations use another key.
+constexpr const char* admin_lock = "SELECT pg_advisory_xact_lock(1937209697)";
+
 constexpr const char* key_columns =
     "id, tenant, name, prefix, hash, created_at_ms, expires_at_ms, revoked_at_ms, spec";
 
@@ -72,7 +75,13 @@ std::unique_ptr<pg_admin_store> pg_admin_store::open(const std::string& url, std
 }
 
 bool pg_admin_store::begin_transaction(std::string& error) {
-  return conn_->begin(error);
+  if (!conn_->begin(error)) return false;
+  // Admin changes read, then write (a name is free, then taken): one at a time across every
+  // node and CLI, as SQLite's BEGIN IMMEDIATE makes them, so two nodes creating the same tenant
+  // give one 201 and one 409, not a constraint error.
+  if (conn_->run(admin_lock, error)) return true;
+  conn_->rollback();
+  return false;
 }
 
 bool pg_admin_store::commit_transaction(std::string& error) {

@@ -9,7 +9,7 @@ namespace switchyard::runtime {
 namespace {
 
 // The key of the advisory lock that serializes migrations across nodes ("swyd" in ASCII).
-constexpr const char* migration_lock = "SELECT pg_advisory_xact_lock(1937012068)";
+constexpr const char* migration_lock = "SELECT pg_advisory_xact_lock(1937209700)";
 
 struct migration {
   int version;

@@ -129,7 +129,7 @@ TEST_CASE(
           401);
     REQUIRE(eventually([&] { return usage_rows(pg) == 2; }, 10s));
     CHECK(pg.query("SELECT count(DISTINCT record_id) FROM usage")[0][0] == "2");
-    CHECK(pg.query("SELECT string_agg(stream::text, ',' ORDER BY id) FROM usage")[0][0] ==
+    CHECK(pg.query("SELECT string_agg(stream::text, ',' ORDER BY stream) FROM usage")[0][0] ==
           "false,true");
 
     // From the database (the writer flushed): the record of the key that made it only.

@@ -342,3 +342,34 @@ TEST_CASE("pg listener: calls back on connect, on others' changes (not its own),
   listener.stop();
   CHECK_FALSE(listener.up().load());
 }
+
+TEST_CASE("pg admin store: changes from two nodes are serialized, not interleaved", "[pg][admin]") {
+  postgres_server pg;
+  std::string error;
+  auto a = runtime::pg_admin_store::open(pg.url(), "node-a", error);
+  auto b = runtime::pg_admin_store::open(pg.url(), "node-b", error);
+  REQUIRE(a);
+  REQUIRE(b);
+  auto first = std::make_unique<runtime::admin_store::transaction>(*a);
+  REQUIRE(first->started(error));
+  std::optional<runtime::stored_tenant> seen_by_a;
+  REQUIRE(a->find_tenant("dup", seen_by_a, error));
+  CHECK_FALSE(seen_by_a);
+
+  // B's change waits for A's to end, then sees what A wrote (as its check-then-insert needs).
+  std::atomic<bool> b_started{false};
+  std::optional<runtime::stored_tenant> seen_by_b;
+  std::thread other([&] {
+    std::string e;
+    runtime::admin_store::transaction tx{*b};
+    b_started = tx.started(e);
+    b->find_tenant("dup", seen_by_b, e);
+  });
+  std::this_thread::sleep_for(300ms);
+  CHECK_FALSE(b_started.load());
+  REQUIRE(a->insert_tenant({"dup", "{}", 1, 1}, error));
+  REQUIRE(first->commit(error));
+  other.join();
+  CHECK(b_started.load());
+  CHECK(seen_by_b);
+}
