@@ -66,8 +66,7 @@ const char* group_expression(usage_group by) {
 std::unique_ptr<pg_admin_store> pg_admin_store::open(const std::string& url, std::string origin,
                                                      std::string& error) {
   auto conn = pg_connection::open(url, error);
-  if (!conn) return nullptr;
-  if (!migrate_pg_schema(*conn, error)) {
+  if (!conn || !migrate_pg_schema(*conn, error)) {
     error = "admin store: " + error;
     return nullptr;
   }

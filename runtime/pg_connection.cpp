@@ -78,12 +78,18 @@ void replace_all(std::string& text, const std::string& secret, std::string_view 
     text.replace(pos, secret.size(), with);
 }
 
-// One line: libpq messages end with a newline and may span several.
-std::string one_line(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (auto& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
+// One line: libpq messages end with a newline and may span several, indented with tabs.
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (!space)
+      out.push_back(c);
+    else if (!out.empty() && out.back() != ' ')
+      out.push_back(' ');
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 }  // namespace
@@ -157,7 +163,7 @@ pg_connection::~pg_connection() {
 }
 
 std::string pg_connection::describe(std::string_view message) const {
-  std::string text = one_line(std::string{message});
+  std::string text = one_line(message);
   replace_all(text, password_, "***");
   replace_all(text, decode(password_), "***");
   return "PostgreSQL " + display_url_ + ": " + text;

@@ -133,8 +133,7 @@ actors::request_record read_record(const pg_rows& rows) {
 
 std::shared_ptr<pg_usage_store> pg_usage_store::open(const std::string& url, std::string& error) {
   auto conn = pg_connection::open(url, error);
-  if (!conn) return nullptr;
-  if (!migrate_pg_schema(*conn, error)) {
+  if (!conn || !migrate_pg_schema(*conn, error)) {
     error = "usage store: " + error;
     return nullptr;
   }

@@ -271,6 +271,7 @@ TEST_CASE("postgres storage: unreachable at start, the gateway refuses to start 
   CHECK(*code == 1);
   const auto err = p.stderr_text();
   INFO(err);
-  CHECK(err.find("postgres://sy:***@127.0.0.1:1/switchyard") != std::string::npos);
+  CHECK(err.find("usage store: PostgreSQL postgres://sy:***@127.0.0.1:1/switchyard: connection") !=
+        std::string::npos);
   CHECK(err.find("hunter2") == std::string::npos);
 }
