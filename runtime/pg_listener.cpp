@@ -76,9 +76,11 @@ void pg_listener::run() {
     outage_logged = false;
     retry_ms = first_retry_ms;
     up_.store(true);
-    // Whatever was announced while we were not listening is in the store: read it all.
-    on_change_();
     PGconn* raw = conn->raw();
+    // Whatever was announced while we were not listening is in the store: read it all. That read
+    // also covers announcements libpq buffered with LISTEN's answer (no socket wake-up follows).
+    while (PGnotify* n = PQnotifies(raw)) PQfreemem(n);
+    on_change_();
     while (!stopping_.load()) {
       pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       // A bounded wait: `stopping_` is seen even if the eventfd could not be created.
