@@ -24,6 +24,7 @@ std::string pg_config(const temp_dir& dir, const std::string& storage_url) {
   config_builder b;
   b.mock_provider("demo").model("chat", {{"demo", "demo-1"}});
   b.server("admin_key", std::string{admin_key});
+  b.itest_setting("budget", "{ usd: 100, period: monthly }");
   auto yaml = b.render(dir);
   const std::string target = "        model: demo-1\n";
   yaml.replace(yaml.find(target), target.size(),
@@ -154,7 +155,9 @@ TEST_CASE(
     CHECK(csv.header("content-type").rfind("text/csv", 0) == 0);
     CHECK(std::count(csv.body.begin(), csv.body.end(), '\n') == 2);  // header + one day
 
-    REQUIRE(admin(gw.port(), "POST", "/admin/tenants", R"({"name":"keep"})").status == 201);
+    REQUIRE(admin(gw.port(), "POST", "/admin/tenants",
+                  R"({"name":"keep","budget":{"usd":25,"period":"monthly"}})")
+                .status == 201);
     created_key = create_key(gw.port(), "keep").second;
     CHECK(chat_status(gw.port(), created_key) == 200);
     auto audit = admin(gw.port(), "GET", "/admin/audit").json();
@@ -169,8 +172,19 @@ TEST_CASE(
   CHECK(text.find(std::string{admin_key}) == std::string::npos);
   CHECK(text.find(created_key.substr(0, 10)) != std::string::npos);  // the visible prefix is kept
 
-  // A new process on the same database: keys, records and reports are all there.
+  // A new process on the same database: keys, records and reports are all there, and budgets
+  // resume their period's spend (file tenant: seeded through the usage store; stored tenant:
+  // through the admin store).
+  const auto spent_by = [&](const std::string& tenant) {
+    return std::stod(pg.query("SELECT COALESCE(sum(cost_usd), 0) FROM usage WHERE tenant = '" +
+                              tenant + "'")[0][0]);
+  };
   gateway again(dir, yaml);
+  auto itest_key = get(again.port(), "/v1/key", test_key).json();
+  CHECK(json_at(itest_key, "data/tenant/budget/spend")->GetDouble() == Approx(spent_by("itest")));
+  auto keep_key = get(again.port(), "/v1/key", created_key).json();
+  CHECK(spent_by("keep") > 0);
+  CHECK(json_at(keep_key, "data/tenant/budget/spend")->GetDouble() == Approx(spent_by("keep")));
   CHECK(chat_status(again.port(), created_key) == 200);
   CHECK(get(again.port(), "/v1/generation?id=" + first_id, test_key).status == 200);
   CHECK(eventually(
