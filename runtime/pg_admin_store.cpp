@@ -84,11 +84,9 @@ bool pg_admin_store::begin_transaction(std::string& error) {
 }
 
 bool pg_admin_store::commit_transaction(std::string& error) {
-  if (!conn_->run("SELECT pg_notify($1, $2)", {std::string{admin_channel}, origin_}, error)) {
-    conn_->rollback();
-    return false;
-  }
-  return conn_->commit(error);
+  // On failure the transaction's destructor rolls back.
+  return conn_->run("SELECT pg_notify($1, $2)", {std::string{admin_channel}, origin_}, error) &&
+         conn_->commit(error);
 }
 
 void pg_admin_store::rollback_transaction() {
