@@ -9,8 +9,11 @@ namespace switchyard::runtime {
 
 namespace {
 
-// The advisory lock that serializes admin changes ("swya"); migrations use another key.
-constexpr const char* admin_lock = "SELECT pg_advisory_xact_lock(1937209697)";
+// The advisory lock that serializes admin changes ("swya"; migrations use another key). A change
+// waits at most 5 s for another node's to end (then answers 503), not for ever behind a node
+// that stalled mid-change.
+constexpr const char* admin_lock =
+    "SET LOCAL lock_timeout = '5s'; SELECT pg_advisory_xact_lock(1937209697)";
 
 constexpr const char* key_columns =
     "id, tenant, name, prefix, hash, created_at_ms, expires_at_ms, revoked_at_ms, spec";

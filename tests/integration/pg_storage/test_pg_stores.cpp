@@ -373,3 +373,18 @@ TEST_CASE("pg admin store: changes from two nodes are serialized, not interleave
   CHECK(b_started.load());
   CHECK(seen_by_b);
 }
+
+TEST_CASE("pg admin store: a change stuck behind another node's gives up after the lock timeout",
+          "[pg][admin]") {
+  postgres_server pg;
+  std::string error;
+  auto a = runtime::pg_admin_store::open(pg.url(), "node-a", error);
+  auto b = runtime::pg_admin_store::open(pg.url(), "node-b", error);
+  REQUIRE(a);
+  REQUIRE(b);
+  runtime::admin_store::transaction stalled{*a};
+  REQUIRE(stalled.started(error));
+  runtime::admin_store::transaction waiting{*b};
+  CHECK_FALSE(waiting.started(error));
+  CHECK(error.find("lock timeout") != std::string::npos);
+}
