@@ -6,7 +6,7 @@
 
 using namespace switchyard::runtime;
 
-TEST_CASE("pg connection: postgres URLs are recognized; passwords are redacted", "[pg]") {
+TEST_CASE("pg connection: postgres URLs are recognized, passwords are redacted", "[pg]") {
   CHECK(is_postgres_url("postgres://u@h/d"));
   CHECK(is_postgres_url("postgresql://u@h/d"));
   CHECK_FALSE(is_postgres_url("sqlite://var/x.db"));

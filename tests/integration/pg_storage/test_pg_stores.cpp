@@ -243,7 +243,7 @@ TEST_CASE("pg schema: migrations are recorded once, idempotent, safe from severa
                                           "usage_tenant_finished_at"});
 }
 
-TEST_CASE("pg admin store: a change commits with its audit row and is announced; a rollback is not",
+TEST_CASE("pg admin store: a change commits with its audit row and is announced, a rollback is not",
           "[pg][admin]") {
   postgres_server pg;
   std::string error;
