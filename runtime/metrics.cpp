@@ -237,6 +237,10 @@ void metrics::attach_access_log(const access_log* log) noexcept {
   access_log_.store(log, std::memory_order_release);
 }
 
+void metrics::attach_storage_up(std::function<bool()> up) {
+  storage_up_ = std::move(up);
+}
+
 std::string metrics::scrape() const {
   using prometheus::MetricType;
   auto families = registry_->Collect();
@@ -426,6 +430,13 @@ std::string metrics::scrape() const {
       if (n != 0) add_sample(responses, static_cast<double>(n), {{"code", std::to_string(code)}});
     }
     families.push_back(std::move(responses));
+  }
+
+  if (storage_up_) {
+    auto up = family("switchyard_storage_up",
+                     "1 while the storage (storage: URL) answers, else 0", MetricType::Gauge);
+    add_sample(up, storage_up_() ? 1.0 : 0.0);
+    families.push_back(std::move(up));
   }
 
   return prometheus::TextSerializer{}.Serialize(families);

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -58,6 +59,10 @@ class metrics final : public actors::request_observer {
   /// Must outlive every later `scrape()`.
   void attach_access_log(const access_log* log) noexcept;
 
+  /// What `switchyard_storage_up` reports (the gauge is absent without it). Call before the
+  /// first `scrape()`; `up` must be thread-safe.
+  void attach_storage_up(std::function<bool()> up);
+
   /// The Prometheus text exposition of every metric.
   std::string scrape() const;
 
@@ -90,6 +95,7 @@ class metrics final : public actors::request_observer {
   std::atomic<const ingress_stats*> ingress_{nullptr};
   std::atomic<caf::actor_system*> system_{nullptr};
   std::atomic<const access_log*> access_log_{nullptr};
+  std::function<bool()> storage_up_;
 };
 
 }  // namespace switchyard::runtime

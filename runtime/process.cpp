@@ -11,6 +11,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -34,7 +36,9 @@
 #include "runtime/observer_fanout.hpp"
 #include "runtime/period_sweep.hpp"
 #include "runtime/server.hpp"
-#include "runtime/sqlite_usage_store.hpp"
+#include "runtime/pg_listener.hpp"
+#include "runtime/pg_usage_store.hpp"
+#include "runtime/storage_open.hpp"
 #include "runtime/upstream_factory.hpp"
 
 namespace switchyard::runtime {
@@ -83,20 +87,7 @@ void run_io(net::io_context& io) {
   }
 }
 
-// The usage store the `storage` URL names. PostgreSQL arrives with the cluster (issue #8): until
-// then such a config is refused rather than silently not billing.
-protocols::result<std::shared_ptr<actors::usage_store>, std::string> open_usage_store(
-    const std::string& storage) {
-  const std::string path = sqlite_path_of(storage);
-  if (path.empty())
-    return std::string{"storage: only sqlite:// is supported by this build (postgres:// comes "
-                       "with the cluster mode); usage records would not be kept"};
-  auto store = sqlite_usage_store::open(path);
-  if (!store.ok()) return std::move(store).error();
-  return std::shared_ptr<actors::usage_store>{std::move(store).value()};
-}
-
-// The admin store (same SQLite file as the usage records) and the live config it merges into.
+// The admin store (same database as the usage records) and the live config it merges into.
 struct admin_parts {
   std::shared_ptr<admin_api> api;
   std::shared_ptr<live_config> live;
@@ -104,7 +95,7 @@ struct admin_parts {
 
 std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
   std::string error;
-  auto store = admin_store::open(sqlite_path_of(config->storage), error);
+  auto store = open_admin_store(config->storage, node_origin(), error);
   if (!store) {
     log_line("error", error);
     return std::nullopt;
@@ -118,6 +109,34 @@ std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
   for (const auto& w : warnings) log_line("warning", w);
   auto live = std::make_shared<live_config>(std::move(effective));
   return admin_parts{std::make_shared<admin_api>(std::move(store), config, live), live};
+}
+
+// The listener of admin changes made elsewhere, for a PostgreSQL store; null for SQLite (one
+// node per file: every change is made here, or by the CLI, applied at SIGHUP).
+std::unique_ptr<pg_listener> start_admin_listener(const config::snapshot& config,
+                                                  const std::shared_ptr<admin_frontend>& frontend) {
+  if (!is_postgres_url(config.storage)) return nullptr;
+  std::weak_ptr<admin_frontend> weak = frontend;
+  return std::make_unique<pg_listener>(config.storage, node_origin(), [weak] {
+    if (auto f = weak.lock())
+      f->run([](admin_api& api) {
+        std::string error;
+        if (!api.publish(error))
+          log_line("error", "an admin change from another node was not applied yet: " + error);
+      });
+  });
+}
+
+// `switchyard_storage_up`: PostgreSQL is up while the listener is connected and the usage
+// store's last operation reached it; SQLite while its writes succeed.
+std::function<bool()> storage_probe(const std::shared_ptr<actors::usage_store>& usage,
+                                    const pg_listener* listener, const actors::gateway* gw) {
+  if (auto pg = std::dynamic_pointer_cast<pg_usage_store>(usage))
+    return [pg, listener] {
+      return pg->up().load(std::memory_order_relaxed) &&
+             (listener == nullptr || listener->up().load(std::memory_order_relaxed));
+    };
+  return [gw] { return !gw->usage_stats().failing.load(std::memory_order_relaxed); };
 }
 
 // SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
@@ -268,6 +287,9 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     }
   }
   auto frontend = std::make_shared<admin_frontend>(system, admin->api, gw);
+  // PostgreSQL: changes made on other nodes are applied here through the same publish as a local
+  // one (store re-read, budget book reconfigured, live config swapped), on the admin worker.
+  auto listener = start_admin_listener(*config, frontend);
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
                          [gw](std::string id, std::string key_id, auto done) {
@@ -279,6 +301,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                          },
                          &gw->usage_stats(), access.value()});
   if (exporter) {
+    exporter->attach_storage_up(storage_probe(usage.value(), listener.get(), gw));
     exporter->attach(gw, &srv->stats());
     exporter->attach_actor_system(&system);
     exporter->attach_access_log(access.value().get());
@@ -375,6 +398,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   if (!gateway->stop())
     log_line("error", "usage records still waiting at exit were not stored (" +
                           std::to_string(gw->usage_stats().pending.load()) + ")");
+  if (listener) listener->stop();
   frontend->stop();
   if (!wait_until([&] { return system.registry().running() == 0; }, settle_grace)) {
     // Destroying the system would wait for them forever (their I/O is stopped): end here.
