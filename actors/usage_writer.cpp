@@ -23,6 +23,8 @@ struct usage_writer_state {
   std::shared_ptr<usage_writer_stats> stats;
   usage_writer_options options;
   std::vector<request_record> pending;
+  std::vector<journal_ticket> tickets;     // of `pending`, index for index
+  std::shared_ptr<usage_journal> journal;  // may be null
   bool tick_armed = false;
   std::uint64_t failures_in_a_row = 0;
 
@@ -44,10 +46,13 @@ bool write_pending(writer_ptr self) {
       ok = false;
       break;
     }
+    if (st.journal)
+      st.journal->stored(std::span<const journal_ticket>{st.tickets.data() + done, n});
     done += n;
     st.stats->written_total.fetch_add(n, std::memory_order_relaxed);
   }
   st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<std::ptrdiff_t>(done));
+  st.tickets.erase(st.tickets.begin(), st.tickets.begin() + static_cast<std::ptrdiff_t>(done));
   st.stats->pending.store(static_cast<std::int64_t>(st.pending.size()), std::memory_order_relaxed);
   st.stats->failing.store(!ok, std::memory_order_relaxed);
   if (ok) {
@@ -71,10 +76,28 @@ void arm_tick(writer_ptr self) {
                          flush_atom::value);
 }
 
-caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
-                           std::shared_ptr<usage_writer_stats> stats,
-                           usage_writer_options options) {
+// Queues one record, and writes when a batch is full.
+void enqueue(writer_ptr self, request_record&& rec, journal_ticket ticket) {
   auto& st = self->state;
+  // Sampled here, the only safe place: a writer behind a slow store backs up first here.
+  st.stats->mailbox_depth.store(mailbox_size(self), std::memory_order_relaxed);
+  if (st.pending.size() >= st.options.max_pending) {
+    // A journaled record is not lost: it stays on disk, and the next start stores it.
+    if (ticket.segment == 0) st.stats->dropped_total.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  st.pending.push_back(std::move(rec));
+  st.tickets.push_back(ticket);
+  st.stats->pending.store(static_cast<std::int64_t>(st.pending.size()), std::memory_order_relaxed);
+  if (st.pending.size() >= st.options.batch_size) write_pending(self);
+  if (!st.pending.empty()) arm_tick(self);
+}
+
+caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
+                           std::shared_ptr<usage_writer_stats> stats, usage_writer_options options,
+                           std::shared_ptr<usage_journal> journal) {
+  auto& st = self->state;
+  st.journal = std::move(journal);
   st.store = std::move(store);
   st.stats = std::move(stats);
   st.options = options;
@@ -83,21 +106,8 @@ caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
       [stats = st.stats] { stats->alive.fetch_sub(1, std::memory_order_relaxed); });
   st.options.batch_size = std::max<std::size_t>(st.options.batch_size, 1);
   return {
-      [=](request_record& rec) {
-        auto& st = self->state;
-        // Sampled here, the only safe place: a writer behind a slow store backs up first here.
-        st.stats->mailbox_depth.store(mailbox_size(self), std::memory_order_relaxed);
-        if (st.pending.size() >= st.options.max_pending) {
-          st.stats->dropped_total.fetch_add(1, std::memory_order_relaxed);
-          return;
-        }
-        st.pending.push_back(std::move(rec));
-        st.stats->pending.store(static_cast<std::int64_t>(st.pending.size()),
-                                std::memory_order_relaxed);
-        if (st.pending.size() >= st.options.batch_size)
-          write_pending(self);
-        if (!st.pending.empty()) arm_tick(self);
-      },
+      [=](request_record& rec) { enqueue(self, std::move(rec), journal_ticket{}); },
+      [=](journaled_record& j) { enqueue(self, std::move(j.record), j.ticket); },
       [=](lookup_atom, const std::string& id, const std::string& key_id) -> usage_lookup {
         auto& st = self->state;
         // Not written yet: the newest waiting record wins, as the store's newest row would.
@@ -122,9 +132,11 @@ caf::behavior usage_writer(writer_ptr self, std::shared_ptr<usage_store> store,
 
 caf::actor spawn_usage_writer(caf::actor_system& system, std::shared_ptr<usage_store> store,
                               std::shared_ptr<usage_writer_stats> stats,
-                              usage_writer_options options) {
+                              usage_writer_options options,
+                              std::shared_ptr<usage_journal> journal) {
   stats->spool_limit.store(options.max_pending, std::memory_order_relaxed);
-  return system.spawn<caf::detached>(usage_writer, std::move(store), std::move(stats), options);
+  return system.spawn<caf::detached>(usage_writer, std::move(store), std::move(stats), options,
+                                     std::move(journal));
 }
 
 }  // namespace switchyard::actors

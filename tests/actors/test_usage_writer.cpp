@@ -215,3 +215,57 @@ TEST_CASE("a lookup finds a record whether still waiting or stored, for its own 
   CHECK(r.record.request_id == "req-1");
   CHECK_FALSE(lookup(f.sys, f.writer, "req-9", "k1").found);
 }
+
+namespace {
+
+// Hears which tickets the writer hands back, and in which order.
+class fake_journal final : public usage_journal {
+ public:
+  journal_ticket append(const request_record&) noexcept override { return {++appended_}; }
+  void append_provisional(const request_record&) noexcept override {}
+  void stored(std::span<const journal_ticket> tickets) noexcept override {
+    std::lock_guard<std::mutex> g(mutex_);
+    for (auto t : tickets) stored_.push_back(t.segment);
+  }
+  std::vector<journaled_record> take_leftovers() override { return {}; }
+  const journal_stats& stats() const noexcept override { return stats_; }
+  std::vector<std::uint64_t> stored_segments() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return stored_;
+  }
+
+ private:
+  std::uint64_t appended_ = 0;
+  std::mutex mutex_;
+  std::vector<std::uint64_t> stored_;
+  journal_stats stats_;
+};
+
+}  // namespace
+
+TEST_CASE("a journaled record's ticket goes back to the journal only once it is stored") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto store = std::make_shared<fake_store>();
+  auto stats = std::make_shared<usage_writer_stats>();
+  auto journal = std::make_shared<fake_journal>();
+  auto writer = spawn_usage_writer(sys, store, stats, {2, 20ms, 3}, journal);
+  store->set_failing(true);
+  for (std::uint64_t i = 1; i <= 3; ++i)
+    caf::anon_send(writer, journaled_record{record(static_cast<int>(i)), journal_ticket{i * 10}});
+  caf::anon_send(writer, record(4));  // not journaled (the journal could not write it)
+  REQUIRE(eventually([&] { return store->failures() >= 2; }));
+  CHECK(journal->stored_segments().empty());  // nothing stored: every ticket stays out
+  // The spool was full for the fourth record: with no journal entry behind it, it is lost.
+  CHECK(stats->dropped_total == 1);
+  caf::anon_send(writer, journaled_record{record(5), journal_ticket{50}});
+  // Journaled, it is not lost: its entry stays on disk for the next start. Not counted as lost.
+  CHECK_FALSE(flush(sys, writer));  // answered after the record before it was handled
+  CHECK(stats->pending == 3);
+  CHECK(stats->dropped_total == 1);
+  store->set_failing(false);
+  REQUIRE(eventually([&] { return journal->stored_segments().size() == 3; }));
+  CHECK(journal->stored_segments() == std::vector<std::uint64_t>{10, 20, 30});
+  CHECK(store->ids() == std::vector<std::string>{"req-1", "req-2", "req-3"});
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+}
