@@ -122,6 +122,16 @@ protocols::result<std::shared_ptr<file_journal>, std::string> file_journal::open
                            std::to_string(found.torn_bytes) +
                            " bytes, written when the process was killed) is ignored");
     j->stats_.corrupt_total.fetch_add(found.corrupt, std::memory_order_relaxed);
+    if (found.corrupt != 0) {
+      // The segment goes once its good entries are stored; a copy stays for inspection.
+      auto copy = path;
+      copy += ".damaged";
+      std::error_code copy_error;
+      fs::copy_file(path, copy, fs::copy_options::overwrite_existing, copy_error);
+      log_line("error", "usage journal " + path.string() + ": " +
+                            (copy_error ? "cannot keep a copy: " + copy_error.message()
+                                        : "a copy is kept as " + copy.string()));
+    }
     for (auto& e : found.entries) {
       const std::string id = e.record.record_id;
       if (!id.empty()) {

@@ -357,6 +357,13 @@ TEST_CASE("journal: a damaged entry in a leftover segment is counted and skipped
   REQUIRE(left.size() == 1);
   CHECK(left[0].record.record_id == "b");
   CHECK(again->stats().corrupt_total == 1);
+  // A copy of the damaged segment stays for inspection, whatever becomes of the segment.
+  auto copy = files.front();
+  copy += ".damaged";
+  CHECK(fs::file_size(copy) == fs::file_size(files.front()));
+  again->stored(std::span{&left[0].ticket, 1});
+  CHECK_FALSE(fs::exists(files.front()));
+  CHECK(fs::exists(copy));
 }
 
 TEST_CASE("journal: one gateway per directory", "[journal]") {
