@@ -9,7 +9,12 @@ namespace switchyard::actors {
 
 std::vector<journaled_record> replay_leftovers(usage_journal& journal, usage_store& store,
                                                std::size_t batch_size, std::string& error) {
-  auto left = journal.take_leftovers();
+  return store_journaled(journal.take_leftovers(), journal, store, batch_size, error);
+}
+
+std::vector<journaled_record> store_journaled(std::vector<journaled_record> left,
+                                              usage_journal& journal, usage_store& store,
+                                              std::size_t batch_size, std::string& error) {
   batch_size = std::max<std::size_t>(batch_size, 1);
   std::vector<request_record> records;
   std::vector<journal_ticket> tickets;

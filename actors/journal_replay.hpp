@@ -12,8 +12,14 @@
 
 namespace switchyard::actors {
 
-/// Stores the journal's leftovers in batches of `batch_size`, telling the journal what was
-/// stored. Returns what the store refused (the usage writer keeps retrying it), with `error` set.
+/// Stores `records` in batches of `batch_size`, telling the journal what was stored. Returns
+/// what the store refused (from the first failed batch on), with `error` set.
+std::vector<journaled_record> store_journaled(std::vector<journaled_record> records,
+                                              usage_journal& journal, usage_store& store,
+                                              std::size_t batch_size, std::string& error);
+
+/// Stores the journal's leftovers (see store_journaled). What the store refused, the usage
+/// writer keeps retrying.
 std::vector<journaled_record> replay_leftovers(usage_journal& journal, usage_store& store,
                                                std::size_t batch_size, std::string& error);
 

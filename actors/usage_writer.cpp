@@ -11,6 +11,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/journal_replay.hpp"
 #include "actors/mailbox_size.hpp"
 #include "actors/messages.hpp"
 
@@ -26,12 +27,29 @@ struct usage_writer_state {
   std::vector<journal_ticket> tickets;     // of `pending`, index for index
   std::shared_ptr<usage_journal> journal;  // may be null
   bool tick_armed = false;
+  /// Journaled records were let go past `max_pending`: read them back once there is room.
+  bool left_on_disk = false;
   std::uint64_t failures_in_a_row = 0;
 
   static inline const char* name = "usage_writer";
 };
 
 using writer_ptr = caf::stateful_actor<usage_writer_state>*;
+
+// The records let go past the memory bound are read back from the journal and stored straight
+// from there, not queued: the bound holds. If the store fails again, they wait on disk for the
+// next time everything in memory is written.
+void take_back(writer_ptr self) {
+  auto& st = self->state;
+  st.left_on_disk = false;
+  auto records = st.journal->reread_unstored();
+  const std::size_t n = records.size();
+  std::string error;
+  auto refused =
+      store_journaled(std::move(records), *st.journal, *st.store, st.options.batch_size, error);
+  st.stats->written_total.fetch_add(n - refused.size(), std::memory_order_relaxed);
+  if (!refused.empty()) st.left_on_disk = true;
+}
 
 // Writes what waits, a batch at a time; stops at the first failure, keeping the rest. True when
 // nothing waits any more.
@@ -57,6 +75,7 @@ bool write_pending(writer_ptr self) {
   st.stats->failing.store(!ok, std::memory_order_relaxed);
   if (ok) {
     st.failures_in_a_row = 0;
+    if (st.left_on_disk && st.journal) take_back(self);
     return true;
   }
   st.stats->write_errors_total.fetch_add(1, std::memory_order_relaxed);
@@ -82,8 +101,12 @@ void enqueue(writer_ptr self, request_record&& rec, journal_ticket ticket) {
   // Sampled here, the only safe place: a writer behind a slow store backs up first here.
   st.stats->mailbox_depth.store(mailbox_size(self), std::memory_order_relaxed);
   if (st.pending.size() >= st.options.max_pending) {
-    // A journaled record is not lost: it stays on disk, and the next start stores it.
-    if (ticket.segment == 0) st.stats->dropped_total.fetch_add(1, std::memory_order_relaxed);
+    // A journaled record is not lost: it stays on disk, read back once everything in memory
+    // is stored (or at the next start).
+    if (ticket.segment == 0)
+      st.stats->dropped_total.fetch_add(1, std::memory_order_relaxed);
+    else
+      st.left_on_disk = true;
     return;
   }
   st.pending.push_back(std::move(rec));

@@ -299,6 +299,74 @@ std::vector<actors::journaled_record> file_journal::take_leftovers() {
   return std::exchange(leftovers_, {});
 }
 
+std::vector<actors::journaled_record> file_journal::reread_unstored() {
+  std::vector<std::uint64_t> ids;
+  std::vector<fs::path> files;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    // The active segment is sealed first when it holds unstored records: a sealed file no longer
+    // changes, so it can be read without the lock (appends go on meanwhile).
+    const auto& active = segments_[active_id_];
+    if (active.stored < active.appended) {
+      std::string error;
+      const int sealed_fd = active_fd_;
+      if (!open_active(error)) {
+        log_line("error", "usage journal: cannot rotate to read records back: " + error);
+        return {};
+      }
+      ::close(sealed_fd);
+    }
+    for (const auto& [id, s] : segments_) {
+      if (id == active_id_ || s.stored >= s.appended) continue;
+      ids.push_back(id);
+      files.insert(files.end(), s.files.begin(), s.files.end());
+    }
+  }
+  if (ids.empty()) return {};
+  // A segment whose last records are stored meanwhile is deleted under our feet: what it held
+  // is stored, so a file that is gone is simply skipped.
+  std::vector<actors::journaled_record> records;
+  std::unordered_map<std::string, std::size_t> index;
+  for (const auto& path : files) {
+    std::string bytes;
+    if (!fs::exists(path)) continue;
+    if (!read_file(path, bytes)) {
+      log_line("error", "usage journal: cannot read " + path.string() +
+                            " back; its records wait for the next start: " + errno_text());
+      return {};
+    }
+    for (auto& e : journal::scan(bytes).entries) {
+      auto [at, fresh] = index.try_emplace(e.record.record_id, records.size());
+      if (!fresh && !e.record.record_id.empty())
+        records[at->second].record = std::move(e.record);
+      else
+        records.push_back({std::move(e.record), {}});
+    }
+  }
+  std::lock_guard<std::mutex> guard{mutex_};
+  // The segments read become one, whose tickets the records carry from now on.
+  segment merged;
+  merged.appended = records.size();
+  std::int64_t outstanding = 0;
+  const std::uint64_t id = next_id_++;
+  for (auto old : ids) {
+    auto it = segments_.find(old);
+    if (it == segments_.end()) continue;
+    outstanding += static_cast<std::int64_t>(it->second.appended - it->second.stored);
+    merged.provisional += it->second.provisional;
+    merged.files.insert(merged.files.end(), it->second.files.begin(), it->second.files.end());
+    segments_.erase(it);
+    for (auto& [record_id, held] : provisional_)
+      if (held == old) held = id;
+  }
+  for (auto& r : records) r.ticket.segment = id;
+  stats_.records.fetch_add(static_cast<std::int64_t>(records.size()) - outstanding,
+                           std::memory_order_relaxed);
+  segments_[id] = std::move(merged);
+  retire_if_done(id);  // nothing to read back after all
+  return records;
+}
+
 std::vector<fs::path> file_journal::segment_files() const {
   std::error_code ec;
   std::vector<fs::path> out;

@@ -49,6 +49,7 @@ class file_journal final : public actors::usage_journal {
   void append_provisional(const actors::request_record& record) noexcept override;
   void stored(std::span<const actors::journal_ticket> tickets) noexcept override;
   std::vector<actors::journaled_record> take_leftovers() override;
+  std::vector<actors::journaled_record> reread_unstored() override;
   const actors::journal_stats& stats() const noexcept override { return stats_; }
 
   /// The segment files present now, oldest first (tests).

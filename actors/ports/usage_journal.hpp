@@ -55,6 +55,13 @@ class usage_journal {
   /// Called once; later calls return nothing.
   virtual std::vector<journaled_record> take_leftovers() = 0;
 
+  /// Every record of the segments that still hold unstored records, read back (the latest entry
+  /// per record id), with new tickets that replace the old ones (a late `stored` of an old
+  /// ticket is ignored). For the usage writer, which let records past its memory bound go
+  /// (they were on disk) and has room again. Records already stored come back too: stores
+  /// ignore a record id they hold.
+  virtual std::vector<journaled_record> reread_unstored() { return {}; }
+
   virtual const journal_stats& stats() const noexcept = 0;
 };
 

@@ -2,6 +2,7 @@
 // it later, bounds its spool, and hands every record to the store before the gateway stops.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -228,6 +229,24 @@ class fake_journal final : public usage_journal {
     for (auto t : tickets) stored_.push_back(t.segment);
   }
   std::vector<journaled_record> take_leftovers() override { return {}; }
+  /// What `keep_on_disk` holds and no `stored` has named yet.
+  std::vector<journaled_record> reread_unstored() override {
+    std::lock_guard<std::mutex> g(mutex_);
+    ++rereads_;
+    std::vector<journaled_record> out;
+    for (const auto& r : on_disk_)
+      if (std::find(stored_.begin(), stored_.end(), r.ticket.segment) == stored_.end())
+        out.push_back(r);
+    return out;
+  }
+  void keep_on_disk(journaled_record r) {
+    std::lock_guard<std::mutex> g(mutex_);
+    on_disk_.push_back(std::move(r));
+  }
+  int rereads() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return rereads_;
+  }
   const journal_stats& stats() const noexcept override { return stats_; }
   std::vector<std::uint64_t> stored_segments() {
     std::lock_guard<std::mutex> g(mutex_);
@@ -238,6 +257,8 @@ class fake_journal final : public usage_journal {
   std::uint64_t appended_ = 0;
   std::mutex mutex_;
   std::vector<std::uint64_t> stored_;
+  std::vector<journaled_record> on_disk_;
+  int rereads_ = 0;
   journal_stats stats_;
 };
 
@@ -267,5 +288,32 @@ TEST_CASE("a journaled record's ticket goes back to the journal only once it is 
   REQUIRE(eventually([&] { return journal->stored_segments().size() == 3; }));
   CHECK(journal->stored_segments() == std::vector<std::uint64_t>{10, 20, 30});
   CHECK(store->ids() == std::vector<std::string>{"req-1", "req-2", "req-3"});
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("records let go past the bound come back from the journal once there is room") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto store = std::make_shared<fake_store>();
+  auto stats = std::make_shared<usage_writer_stats>();
+  auto journal = std::make_shared<fake_journal>();
+  auto writer = spawn_usage_writer(sys, store, stats, {10, 20ms, 2}, journal);
+  store->set_failing(true);
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    journaled_record r{record(static_cast<int>(i)), journal_ticket{i}};
+    journal->keep_on_disk(r);
+    caf::anon_send(writer, std::move(r));
+  }
+  CHECK_FALSE(flush(sys, writer));
+  CHECK(stats->pending == 2);        // the bound
+  CHECK(stats->dropped_total == 0);  // the other three are on disk, not lost
+  CHECK(journal->rereads() == 0);
+  store->set_failing(false);
+  // Once memory is written, the journal is read back and stored straight from there.
+  REQUIRE(eventually([&] { return journal->stored_segments().size() == 5; }));
+  CHECK(store->ids() == std::vector<std::string>{"req-1", "req-2", "req-3", "req-4", "req-5"});
+  CHECK(journal->rereads() == 1);
+  CHECK(stats->pending == 0);
+  CHECK(stats->written_total == 5);
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
 }

@@ -366,6 +366,34 @@ TEST_CASE("journal: a damaged entry in a leftover segment is counted and skipped
   CHECK(fs::exists(copy));
 }
 
+TEST_CASE("journal: unstored records are read back with new tickets; old ones are ignored",
+          "[journal]") {
+  temp_dir tmp;
+  auto j = open_journal(tmp.dir);
+  CHECK(j->reread_unstored().empty());  // nothing waits: nothing to read
+  std::vector<actors::journal_ticket> old;
+  for (int i = 0; i < 5; ++i) old.push_back(j->append(small_record("r" + std::to_string(i))));
+  j->stored(std::span{old}.first(2));
+  CHECK(j->stats().records == 3);
+  auto back = j->reread_unstored();
+  // The whole (sealed) segment comes back, stored records too: the store ignores those.
+  REQUIRE(back.size() == 5);
+  CHECK(back[4].record.record_id == "r4");
+  CHECK(back[0].ticket.segment != old[0].segment);
+  CHECK(j->stats().records == 5);
+  j->append(small_record("new"));  // goes to a fresh active segment
+  CHECK(j->stats().records == 6);
+  j->stored(std::span{old}.last(3));  // late tickets of the old segment: ignored
+  CHECK(j->stats().records == 6);
+  const auto files = j->segment_files();
+  REQUIRE(files.size() == 2);
+  std::vector<actors::journal_ticket> fresh;
+  for (const auto& b : back) fresh.push_back(b.ticket);
+  j->stored(fresh);
+  CHECK(j->stats().records == 1);
+  CHECK_FALSE(fs::exists(files.front()));  // every record in it stored: deleted
+}
+
 TEST_CASE("journal: one gateway per directory", "[journal]") {
   temp_dir tmp;
   auto first = open_journal(tmp.dir);
