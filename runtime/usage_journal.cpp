@@ -107,6 +107,7 @@ protocols::result<std::shared_ptr<file_journal>, std::string> file_journal::open
   if (ec) return where + "cannot list it: " + ec.message();
   // The latest entry of every record id wins: a final record supersedes its provisional entry.
   std::unordered_map<std::string, std::size_t> index;
+  std::vector<bool> provisional;  // of `leftovers_`: the latest entry is a provisional one
   std::vector<fs::path> old_files;
   for (const auto& [seq, path] : old) {
     j->next_file_seq_ = seq + 1;
@@ -138,10 +139,12 @@ protocols::result<std::shared_ptr<file_journal>, std::string> file_journal::open
         auto [at, fresh] = index.try_emplace(id, j->leftovers_.size());
         if (!fresh) {
           j->leftovers_[at->second].record = std::move(e.record);
+          provisional[at->second] = e.kind == journal::entry_kind::provisional;
           continue;
         }
       }
       j->leftovers_.push_back({std::move(e.record), {}});
+      provisional.push_back(e.kind == journal::entry_kind::provisional);
     }
   }
   if (j->leftovers_.empty()) {
@@ -152,8 +155,12 @@ protocols::result<std::shared_ptr<file_journal>, std::string> file_journal::open
     j->segments_[id] = segment{j->leftovers_.size(), 0, 0, std::move(old_files)};
     for (auto& l : j->leftovers_) l.ticket.segment = id;
     j->stats_.records.store(static_cast<std::int64_t>(j->leftovers_.size()));
+    const auto announced = std::count(provisional.begin(), provisional.end(), true);
     log_line("info", "usage journal: " + std::to_string(j->leftovers_.size()) +
-                         " record(s) from an earlier run will be stored again (once each)");
+                         " record(s) from an earlier run will be stored again (once each); " +
+                         std::to_string(announced) +
+                         " of them provisional (the node stopped between a response's last "
+                         "bytes and its full record)");
   }
   std::string error;
   if (!j->open_active(error)) return where + error;
