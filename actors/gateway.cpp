@@ -9,8 +9,11 @@
 
 #include "actors/admission.hpp"
 #include "actors/health_filter.hpp"
+#include "actors/journal_replay.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
+#include "actors/provisional_record.hpp"
+#include "actors/record_id.hpp"
 #include "actors/router.hpp"
 #include "actors/request_actor.hpp"
 
@@ -74,12 +77,23 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
   if (!ports_.time) ports_.time = std::make_shared<steady_clock>();
   if (!ports_.wall) ports_.wall = std::make_shared<system_wall_clock>();
   budgets_ = std::make_shared<budget_book>(*config_, ports_.wall, ports_.time);
-  // Before the usage writer exists, so the store has a single user (its port contract).
-  if (ports_.usage) seed_error_ = seed_spend(*budgets_, *ports_.usage);
+  // Before the usage writer exists, so the store has a single user (its port contract); the
+  // journal's leftovers first, so that the spend read back includes them.
+  std::vector<journaled_record> unstored;
+  if (ports_.usage && ports_.journal) {
+    std::string error;
+    unstored =
+        replay_leftovers(*ports_.journal, *ports_.usage, usage_writer_options{}.batch_size, error);
+    // Budgets would start without the spend of those records: as when the spend cannot be read.
+    if (!unstored.empty() && !budgets_->seed_requests().empty())
+      seed_error_ = "the journal's records could not be stored: " + error;
+  }
+  if (ports_.usage && seed_error_.empty()) seed_error_ = seed_spend(*budgets_, *ports_.usage);
   if (ports_.usage) {
     usage_writer_options spool;
     spool.max_pending = config_->server.usage_spool_records;
-    usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_, spool);
+    usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_, spool, ports_.journal);
+    for (auto& r : unstored) caf::anon_send(usage_writer_, std::move(r));
   }
   for (const auto& prov : config_->providers) {
     auto s = std::make_shared<provider_stats>();
@@ -99,6 +113,7 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
 gateway::~gateway() { stop(); }
 
 void gateway::submit(request_context ctx) {
+  if (ctx.record_id.empty()) ctx.record_id = new_record_id();
   auto sink = ctx.sink;
   auto population = population_;
   population->in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -138,6 +153,8 @@ void gateway::submit(request_context ctx) {
       first = p.targets.front();
       first_slot = std::make_shared<provider_slot>(first->provider_actor, first->stats);
       first_spec = std::move(spec).value();
+      if (usage_writer_ && ports_.journal)
+        journal_before_last_bytes(first_spec, ctx, ports_.journal);
     }
   }
 

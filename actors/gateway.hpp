@@ -18,6 +18,7 @@
 #include "actors/ports/request_observer.hpp"
 #include "actors/ports/response_sink.hpp"
 #include "actors/ports/upstream_transport.hpp"
+#include "actors/ports/usage_journal.hpp"
 #include "actors/ports/usage_store.hpp"
 #include "actors/provider_stats.hpp"
 #include "actors/usage_writer.hpp"
@@ -29,6 +30,8 @@ namespace switchyard::actors {
 /// One authenticated, decoded request, ready for the control plane.
 struct request_context {
   std::string request_id;
+  /// The id of this request's usage record (see record_id.hpp); `submit` draws one when empty.
+  std::string record_id;
   const config::tenant_config* tenant = nullptr;  ///< lives in `tenant_owner`
   const config::key_config* key = nullptr;  ///< the key used; lives in `tenant_owner`; may be null
   /// Keeps `tenant` and `key` alive: tenants change at run time (admin API, reload), and a
@@ -63,6 +66,9 @@ class gateway {
     std::shared_ptr<const clock> time;           ///< null = steady clock
     std::shared_ptr<usage_store> usage;          ///< null = usage records are not stored
     std::shared_ptr<const wall_clock> wall;      ///< null = system clock (budget periods)
+    /// Write-ahead journal of usage records (null = records wait in memory only). Its leftovers
+    /// from an earlier run are stored when the gateway is built.
+    std::shared_ptr<usage_journal> journal;
   };
 
   gateway(caf::actor_system& system, config::snapshot_ptr config, ports p);
@@ -103,6 +109,11 @@ class gateway {
 
   /// The usage writer's figures (all zero without a usage store).
   const usage_writer_stats& usage_stats() const noexcept { return *usage_stats_; }
+
+  /// The usage journal's figures; null without a journal.
+  const journal_stats* journal_figures() const noexcept {
+    return ports_.journal ? &ports_.journal->stats() : nullptr;
+  }
 
   /// Writes every usage record still waiting (after the runtime has drained requests), then
   /// stops the usage writer and the provider actors. False when records could not be stored

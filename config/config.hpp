@@ -49,6 +49,12 @@ struct server_config {
   /// `fail_closed_on_storage_error`: with the spool full, refuse requests (503) rather than
   /// serve requests whose usage record would be lost.
   bool fail_closed_on_storage_error = true;
+  /// `spool_dir`: the usage journal's directory (write-ahead log of usage records, replayed at
+  /// start); each node needs its own. Relative paths are from the working directory. Unset:
+  /// `spool` next to a `sqlite://` file (var/spool with the default storage), else var/spool.
+  std::string spool_dir = "var/spool";
+  /// `spool_fsync`: fdatasync the journal after every record (survives power loss; costly).
+  bool spool_fsync = false;
   bool metrics = true;  ///< `metrics`: false = no /metrics route and no per-request counting
   observability_config observability;  ///< `access_log`, `log_level`
 };

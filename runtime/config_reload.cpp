@@ -47,6 +47,8 @@ reload_check check_reload(const config::snapshot& running, const std::string& ru
   keep(a.write_timeout != b.write_timeout, "server.write_timeout_ms");
   keep(a.drain_timeout != b.drain_timeout, "server.drain_timeout_ms");
   keep(a.max_connections != b.max_connections, "server.max_connections");
+  keep(a.spool_dir != b.spool_dir, "server.spool_dir");  // the journal is open, and locked
+  keep(a.spool_fsync != b.spool_fsync, "server.spool_fsync");
   keep(running.storage != next.storage, "storage");
   keep(running.counters != next.counters, "counters");
   return out;

@@ -14,6 +14,7 @@
 #include "actors/gateway.hpp"
 #include "runtime/budget_metrics.hpp"
 #include "runtime/health_metrics.hpp"
+#include "runtime/journal_metrics.hpp"
 #include "runtime/access_log.hpp"
 #include "runtime/ingress_stats.hpp"
 #include "runtime/process_stats.hpp"
@@ -389,6 +390,7 @@ std::string metrics::scrape() const {
     single("switchyard_usage_spool_limit",
            "Usage records the spool holds at most (server.usage_spool_records)", MetricType::Gauge,
            static_cast<double>(usage.spool_limit.load(std::memory_order_relaxed)));
+    add_journal_families(gw->journal_figures(), families);
   }
 
   if (const auto* in = ingress_.load(std::memory_order_acquire)) {

@@ -40,6 +40,7 @@
 #include "runtime/pg_usage_store.hpp"
 #include "runtime/storage_open.hpp"
 #include "runtime/upstream_factory.hpp"
+#include "runtime/usage_journal.hpp"
 
 namespace switchyard::runtime {
 
@@ -262,11 +263,22 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     log_line("error", usage.error());
     return 1;
   }
+  // Before the gateway: what an earlier run left in the journal is stored as the gateway starts.
+  journal_options spool;
+  spool.dir = limits.spool_dir;
+  spool.fsync = limits.spool_fsync;
+  auto journal = file_journal::open(spool);
+  if (!journal.ok()) {
+    log_line("error", journal.error());
+    return 1;
+  }
   auto admin = open_admin(config);
   if (!admin) return 1;
   auto observer = observer_fanout::combine({exporter, access.value()});
   auto gateway = std::make_unique<actors::gateway>(
-      system, config, actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr});
+      system, config,
+      actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr,
+                             journal.value()});
   auto* gw = gateway.get();
   if (!gateway->budget_seed_error().empty()) {
     // Serving with budgets restarted from zero would let them be overspent: fail closed.
