@@ -31,7 +31,6 @@ std::string switchyard_config(const scenario& s, const std::vector<std::uint16_t
   server["spool_dir"] = work_dir + "/spool-" + std::to_string(node);
   merge(server, s.gateway.server);
   if (system_server) merge(server, system_server);
-  if (shared) server["spool_dir"] = work_dir + "/spool-" + std::to_string(node);
   root["server"] = server;
   root["storage"] = shared ? shared->storage
                            : "sqlite://" + work_dir + "/switchyard-" + std::to_string(node) + ".db";

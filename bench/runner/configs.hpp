@@ -24,8 +24,8 @@ struct shared_urls {
 /// Switchyard's configuration: one openai-compatible provider per mock (in order, as the
 /// model's targets), tenant `bench` with key `sk-bench`, the scenario's `gateway` sections merged
 /// in, then the system's own `server` overrides. `node` picks a distinct storage file for each of
-/// several nodes; with `shared`, every node uses its counters and storage instead, with
-/// `cluster.node_id: node-N` and its own `server.spool_dir` under `work_dir`.
+/// several nodes, and each node has its own `server.spool_dir` (`work_dir`/spool-N); with
+/// `shared`, every node uses its counters and storage instead, with `cluster.node_id: node-N`.
 std::string switchyard_config(const scenario& s, const std::vector<std::uint16_t>& mock_ports,
                               const std::string& work_dir, unsigned node = 0,
                               const YAML::Node& system_server = {},
