@@ -267,6 +267,8 @@ std::string metrics::scrape() const {
   }
 
   if (const auto* gw = gateway_.load(std::memory_order_acquire)) {
+    // One snapshot for every provider family: a reload between two of them cannot split a scrape.
+    const auto provider_list = gw->provider_stats_list();
     auto in_flight = family("switchyard_provider_in_flight",
                             "Upstream exchanges holding a slot now", MetricType::Gauge);
     auto queued = family("switchyard_provider_queue_depth", "Attempts waiting for a slot now",
@@ -282,7 +284,7 @@ std::string metrics::scrape() const {
                "Attempts that waited queue_timeout for a slot", MetricType::Counter);
     auto restarts = family("switchyard_provider_restarts_total",
                            "Provider actor restarts by its supervisor", MetricType::Counter);
-    for (const auto& p : gw->provider_stats_list()) {
+    for (const auto& p : provider_list) {
       if (!p) continue;
       std::vector<prometheus::ClientMetric::Label> l{{"provider", p->name}};
       add_sample(in_flight, p->in_flight.load(std::memory_order_relaxed), l);
@@ -307,7 +309,7 @@ std::string metrics::scrape() const {
     auto throughput =
         family("switchyard_provider_throughput_ewma_tokens_per_second",
                "EWMA of stream output tokens per second after the first token", MetricType::Gauge);
-    for (const auto& p : gw->provider_stats_list()) {
+    for (const auto& p : provider_list) {
       if (!p) continue;
       std::vector<prometheus::ClientMetric::Label> l{{"provider", p->name}};
       add_sample(ttft, p->latency.ttft_ms() / 1000.0, l);
@@ -322,7 +324,7 @@ std::string metrics::scrape() const {
                           "actor as it takes a message)",
                           MetricType::Gauge);
     double provider_mail = 0;
-    for (const auto& p : gw->provider_stats_list())
+    for (const auto& p : provider_list)
       if (p) provider_mail += p->mailbox_depth.load(std::memory_order_relaxed);
     add_sample(mailbox, provider_mail, {{"type", "provider"}});
     add_sample(mailbox,
@@ -334,7 +336,7 @@ std::string metrics::scrape() const {
     auto alive = family("switchyard_actors_alive", "Actors alive now, by actor type",
                         MetricType::Gauge);
     double providers_alive = 0;
-    for (const auto& p : gw->provider_stats_list())
+    for (const auto& p : provider_list)
       if (p) providers_alive += p->alive.load(std::memory_order_relaxed);
     add_sample(alive,
                static_cast<double>(gw->requests().in_flight.load(std::memory_order_relaxed)),

@@ -25,6 +25,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/gateway.hpp"
+#include "actors/routing_table.hpp"
 #include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
 #include "runtime/budget_follow.hpp"
@@ -121,8 +122,8 @@ std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
 
 // SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
 // Runs on the main thread, which only waits for signals otherwise.
-void reload_config(const config::snapshot& started, const std::string& started_providers,
-                   actors::gateway& gw, admin_frontend& admin) {
+void reload_config(const config::snapshot& started, actors::gateway& gw, upstream_client& upstream,
+                   admin_frontend& admin) {
   const std::string& path = started.source;
   auto loaded = config::load_file(path);
   if (!loaded) {
@@ -131,12 +132,7 @@ void reload_config(const config::snapshot& started, const std::string& started_p
     return;
   }
   auto next = loaded.value();
-  auto check = check_reload(started, started_providers, *next, providers_section(path));
-  if (!check.refusal.empty()) {
-    log_line("error", "SIGHUP: configuration refused, the running one keeps serving: " + path +
-                          ": " + check.refusal);
-    return;
-  }
+  auto check = check_reload(started, *gw.routes()->config(), *next);
   for (const auto& w : check.warnings) log_line("warning", "SIGHUP: " + w);
   for (const auto& w : next->warnings) log_line("warning", w);
   if (!gw.reload(next)) {
@@ -145,6 +141,9 @@ void reload_config(const config::snapshot& started, const std::string& started_p
              "the running configuration keeps serving");
     return;
   }
+  for (const auto& c : check.changes) log_line("info", "SIGHUP: " + c);
+  // After the new routes are out: pools of providers that left or moved close as they idle.
+  upstream.retain(*next);
   // Tenants and keys: on the admin worker, serialized with admin changes.
   admin.run([next](admin_api& api) {
     std::string error;
@@ -210,8 +209,6 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   sigaddset(&shutdown_signals, SIGTERM);
   sigaddset(&shutdown_signals, SIGHUP);  // reload; see the signal thread
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
-  // The providers: section as started, which a reload may not change.
-  const std::string started_providers = providers_section(config->source);
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& limits = config->server;
@@ -343,7 +340,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     if (signalled) break;
     reloads_done = reloads_requested;  // several SIGHUPs in a row: one reload reads the file
     lock.unlock();
-    reload_config(*config, started_providers, *gw, *frontend);
+    reload_config(*config, *gw, *transport, *frontend);
     lock.lock();
   }
   log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
