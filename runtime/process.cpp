@@ -123,7 +123,7 @@ std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
 // SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
 // Runs on the main thread, which only waits for signals otherwise.
 void reload_config(const config::snapshot& started, actors::gateway& gw, upstream_client& upstream,
-                   admin_frontend& admin) {
+                   metrics* exporter, admin_frontend& admin) {
   const std::string& path = started.source;
   auto loaded = config::load_file(path);
   if (!loaded) {
@@ -132,10 +132,14 @@ void reload_config(const config::snapshot& started, actors::gateway& gw, upstrea
     return;
   }
   auto next = loaded.value();
-  auto check = check_reload(started, *gw.routes()->config(), *next);
+  const auto routed = gw.routes()->config();
+  auto check = check_reload(started, *routed, *next);
   for (const auto& w : check.warnings) log_line("warning", "SIGHUP: " + w);
   for (const auto& w : next->warnings) log_line("warning", w);
+  // Series first: a request on a new model or provider may finish right after the routes change.
+  if (exporter) exporter->reload(*next);
   if (!gw.reload(next)) {
+    if (exporter) exporter->reload(*routed);
     log_line("error",
              "SIGHUP: the routes were not reloaded (the control plane did not answer); "
              "the running configuration keeps serving");
@@ -340,7 +344,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     if (signalled) break;
     reloads_done = reloads_requested;  // several SIGHUPs in a row: one reload reads the file
     lock.unlock();
-    reload_config(*config, *gw, *transport, *frontend);
+    reload_config(*config, *gw, *transport, exporter.get(), *frontend);
     lock.lock();
   }
   log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
