@@ -271,3 +271,53 @@ TEST_CASE("a removed provider leaves the routes and its stats; its actor ends on
   CHECK(found);
   CHECK(eventually([&] { return b_stats->alive.load() == 0; }));
 }
+
+TEST_CASE("a reload that raises a provider's limit admits its waiters at once", "[reload]") {
+  test::config_builder before;
+  before.provider("a", 1, 4).model("m", {"a"});
+  before.s.providers[0].queue_timeout = 60s;  // only the reload can admit the waiter in time
+  reload_fixture f{before.build()};
+  auto stats = f.stats_of("a");
+  auto first = f.submit("m");
+  auto a1 = f.transport->wait_attempt(0);
+  REQUIRE(a1);
+  auto second = f.submit("m");
+  REQUIRE(eventually([&] { return stats->queued.load() == 1; }));
+
+  test::config_builder after;
+  after.provider("a", 2, 4).model("m", {"a"});
+  after.s.providers[0].queue_timeout = 60s;
+  REQUIRE(f.gw->reload(after.build()));
+  auto a2 = f.transport->wait_attempt(1);
+  REQUIRE(a2);
+  CHECK(stats->queued == 0);
+  CHECK(stats->in_flight == 2);
+  a1->succeed();
+  a2->succeed();
+  REQUIRE(f.observer->wait_record(1));
+}
+
+TEST_CASE("a reload that disables a provider answers its waiters instead of leaving them queued",
+          "[reload]") {
+  test::config_builder before;
+  before.provider("a", 1, 4).model("m", {"a"});
+  before.s.providers[0].queue_timeout = 60s;
+  reload_fixture f{before.build()};
+  auto stats = f.stats_of("a");
+  auto first = f.submit("m");
+  auto a1 = f.transport->wait_attempt(0);
+  REQUIRE(a1);
+  auto waiting = f.submit("m");
+  REQUIRE(eventually([&] { return stats->queued.load() == 1; }));
+
+  test::config_builder after;
+  after.provider("a", 1, 4, false).model("m", {"a"});
+  after.s.providers[0].queue_timeout = 60s;
+  REQUIRE(f.gw->reload(after.build()));
+  auto err = waiting->wait_error();  // well before its 60 s queue timeout
+  REQUIRE(err);
+  CHECK(stats->queued == 0);
+  CHECK(f.transport->count() == 1);
+  a1->succeed();  // the one in flight finishes on its slot
+  CHECK(eventually([&] { return stats->in_flight.load() == 0; }));
+}
