@@ -33,6 +33,18 @@ std::string metrics_text(const gateway& gw) {
   return get(gw.port(), "/metrics").body;
 }
 
+constexpr std::string_view admin_key = "adm-itest-reload-0123456789";
+
+// The provider names `GET /admin/providers` lists, in order.
+std::vector<std::string> admin_providers(const gateway& gw) {
+  auto r = get(gw.port(), "/admin/providers", admin_key);
+  REQUIRE(r.status == 200);
+  auto doc = r.json();
+  std::vector<std::string> out;
+  for (const auto& p : json_at(doc, "data")->GetArray()) out.push_back(p["name"].GetString());
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("reload: a provider and a model on it, added by SIGHUP, serve at once") {
@@ -107,19 +119,27 @@ TEST_CASE("reload: a removed provider's model is unknown and its series leave /m
   temp_dir dir;
   mock_provider gone(dir, "gone");
   gateway gw(dir, config_builder()
+                      .server("admin_key", std::string{admin_key})
                       .mock_provider("main")
                       .provider("gone", gone.base_url())
                       .model("chat", {{"main", "m"}})
                       .model("old", {{"gone", "mock-gpt"}})
                       .render(dir));
+  CHECK(admin_providers(gw) == std::vector<std::string>{"main", "gone"});
   require_chat_completion(post_json(gw.port(), "/v1/chat/completions", chat_body("old"), test_key));
   auto before = metrics_text(gw);
   CHECK(before.find("switchyard_provider_in_flight{provider=\"gone\"}") != std::string::npos);
   CHECK(before.find("provider=\"gone\"") != std::string::npos);
 
-  reload(dir, gw, config_builder().mock_provider("main").model("chat", {{"main", "m"}}).render(dir),
+  reload(dir, gw,
+         config_builder()
+             .server("admin_key", std::string{admin_key})
+             .mock_provider("main")
+             .model("chat", {{"main", "m"}})
+             .render(dir),
          1);
   CHECK(gw.proc().stderr_text().find("provider `gone` removed") != std::string::npos);
+  CHECK(admin_providers(gw) == std::vector<std::string>{"main"});
   require_openai_error(post_json(gw.port(), "/v1/chat/completions", chat_body("old"), test_key),
                        404, "model_not_found");
   const auto after = metrics_text(gw);
