@@ -69,10 +69,16 @@ std::vector<std::string> describe(const provider_plan& plan,
       case provider_change::added:
         out.push_back(quoted(next[i].name) + " added");
         break;
-      case provider_change::replaced:
+      case provider_change::replaced: {
+        const auto& was = running.at(*plan.running[i]);
+        const bool moved = was.type != next[i].type || was.base_url != next[i].base_url ||
+                           !(was.mock == next[i].mock);
         out.push_back(quoted(next[i].name) +
-                      " has a new upstream: new requests go there, its health starts over");
+                      (moved ? " has a new upstream: new requests go there"
+                             : " has new health settings: new requests use a fresh actor") +
+                      ", its health and counters start over");
         break;
+      }
       case provider_change::kept:
         if (!same_settings(running.at(*plan.running[i]), next[i]))
           out.push_back(quoted(next[i].name) + " changed in place for new requests");

@@ -95,6 +95,13 @@ TEST_CASE("plan_providers: matched by name; the upstream decides kept or replace
   CHECK(lines[3].rfind("provider `c` removed", 0) == 0);
   for (const auto& l : lines) CHECK(l.find("sk-new-secret") == std::string::npos);
 
+  auto b_circuit = running[1];
+  b_circuit.circuit.consecutive_failures = 1;
+  auto lines_circuit = describe(plan_providers(running, {running[0], b_circuit, running[2]}),
+                                running, {running[0], b_circuit, running[2]});
+  REQUIRE(lines_circuit.size() == 1);
+  CHECK(lines_circuit[0].rfind("provider `b` has new health settings", 0) == 0);
+
   // Nothing changed but the line it sits on: kept, and not worth a log line.
   auto same = running;
   same[1].line = 99;
