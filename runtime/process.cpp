@@ -136,10 +136,12 @@ void reload_config(const config::snapshot& started, actors::gateway& gw, upstrea
   auto check = check_reload(started, *routed, *next);
   for (const auto& w : check.warnings) log_line("warning", "SIGHUP: " + w);
   for (const auto& w : next->warnings) log_line("warning", w);
-  // Series first: a request on a new model or provider may finish right after the routes change.
+  // Series and pools first: a request on a new model or provider may start and finish right
+  // after the routes change. (When the supervisor does not answer in time it may still apply the
+  // change later, so neither is rolled back: extra series and pools are harmless.)
   if (exporter) exporter->reload(*next);
+  upstream.prepare(*next);
   if (!gw.reload(next)) {
-    if (exporter) exporter->reload(*routed);
     log_line("error",
              "SIGHUP: the routes were not reloaded (the control plane did not answer); "
              "the running configuration keeps serving");

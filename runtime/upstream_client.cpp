@@ -45,6 +45,16 @@ std::shared_ptr<upstream_pool> upstream_client::pool_for(const config::provider_
   return once;
 }
 
+void upstream_client::prepare(const config::snapshot& cfg) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (const auto& p : cfg.providers)
+      if (p.type != config::provider_type::mock) current_.insert(pool_key(p));
+  }
+  for (const auto& p : cfg.providers)
+    if (p.type != config::provider_type::mock) pool_for(p);
+}
+
 void upstream_client::retain(const config::snapshot& cfg) {
   std::vector<std::shared_ptr<upstream_pool>> gone;
   {
@@ -62,8 +72,7 @@ void upstream_client::retain(const config::snapshot& cfg) {
     }
   }
   for (auto& pool : gone) pool->retire();  // outside our lock: each takes its own
-  for (const auto& p : cfg.providers)
-    if (p.type != config::provider_type::mock) pool_for(p);
+  prepare(cfg);                            // opens the pools not created yet
 }
 
 upstream_pool_stats upstream_client::stats(const std::string& provider) const {

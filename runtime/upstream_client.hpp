@@ -38,6 +38,10 @@ class upstream_client final : public actors::upstream_transport {
   /// Closes every idle pooled connection (drain / shutdown).
   void close_idle();
 
+  /// Hot reload, before the new routes are published: pools for the providers of `cfg` too, so
+  /// their first requests are pooled. Nothing is retired.
+  void prepare(const config::snapshot& cfg);
+
   /// Hot reload: the providers of `cfg` are the ones routed from now on. Pools of providers that
   /// left or moved are retired (their connections close as their exchanges end); an attempt of
   /// an older routing table that still names one gets a one-off pool that keeps nothing.

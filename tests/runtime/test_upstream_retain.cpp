@@ -73,7 +73,15 @@ TEST_CASE("retain: a kept provider keeps its pool; a resized one gets a new pool
   auto resized = http_provider("local", server.port());
   resized.max_idle_connections = 2;
   auto next = make_snapshot({resized});
+  // Between prepare and retain both pools serve: old routes on the old, new ones on the new.
+  client.prepare(*next);
+  auto old_pool = client.pool_for(kept->providers[0]);
+  auto new_pool = client.pool_for(next->providers[0]);
+  CHECK(old_pool != new_pool);
+  CHECK(old_pool->stats().idle == 1);
   client.retain(*next);
+  CHECK(old_pool->stats().idle == 0);
+  CHECK(client.pool_for(next->providers[0]) == new_pool);
   CHECK(run_one(fx, io, client, next, 3).kind == attempt_event::finished);
   CHECK(server.accepted() == 2);
   const auto stats = client.stats("local");
