@@ -81,7 +81,7 @@ TEST_CASE(
     "reload: a provider re-pointed at another upstream takes new requests there; a stream "
     "in flight on the old one finishes intact") {
   temp_dir dir;
-  mock_provider old_up(dir, "old", mock_options().tokens_per_second(20).reply_tokens(30));
+  mock_provider old_up(dir, "old", mock_options().tokens_per_second(20).reply_tokens(80));
   mock_provider new_up(dir, "new");
   auto config_at = [&](const mock_provider& up) {
     return config_builder()
@@ -91,12 +91,15 @@ TEST_CASE(
   };
   gateway gw(dir, config_at(old_up));
 
+  const auto started = std::chrono::steady_clock::now();
   sse_stream s(gw.port(), "/v1/chat/completions", chat_body("chat", true), test_key);
   REQUIRE(s.status() == 200);
   auto first = s.next();
-  REQUIRE(first);  // committed on the old upstream, about 1.5 s of tokens to go
+  REQUIRE(first);  // committed on the old upstream, about 4 s of tokens to go
 
   reload(dir, gw, config_at(new_up), 1);
+  // The old upstream paces 80 tokens at 20/s: it is still streaming when the reload is done.
+  REQUIRE(std::chrono::steady_clock::now() - started < 3500ms);
   CHECK(gw.proc().stderr_text().find("provider `up` has a new upstream") != std::string::npos);
   for (int i = 0; i < 3; ++i)
     require_chat_completion(
@@ -112,7 +115,7 @@ TEST_CASE(
   CHECK(sum.done);
   CHECK(sum.error_events == 0);
   CHECK(sum.finish_reason == "stop");
-  CHECK(sum.content_chunks >= 25);
+  CHECK(sum.content_chunks >= 70);
 }
 
 TEST_CASE("reload: a removed provider's model is unknown and its series leave /metrics") {
