@@ -62,8 +62,12 @@ TEST_CASE("reload: SIGHUP applies a valid file; a broken one is refused and the 
   dir.write("switchyard.yaml", reload_config(dir, "model-four", false, "other"));
   gw.proc().signal(SIGHUP);
   REQUIRE(eventually([&] { return served_model(gw.port(), test_key) == "model-four"; }));
-  CHECK(gw.proc().stderr_text().find("provider `other` added") != std::string::npos);
-  CHECK(gw.proc().stderr_text().find("provider `spare` removed") != std::string::npos);
+  // Logged once the routes are out, so possibly just after the request above was served.
+  CHECK(eventually([&] {
+    const auto log = gw.proc().stderr_text();
+    return log.find("provider `other` added") != std::string::npos &&
+           log.find("provider `spare` removed") != std::string::npos;
+  }));
   CHECK(eventually([&] { return served_model(gw.port(), added_key) == "status 401"; }));
 
   // And it still drains and exits cleanly.
