@@ -33,6 +33,14 @@ std::string metrics_text(const gateway& gw) {
   return get(gw.port(), "/metrics").body;
 }
 
+// The value of the unlabelled sample `name` in the exposition, or -1.
+double gauge(const std::string& text, const std::string& name) {
+  auto at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  at += name.size() + 2;
+  return std::stod(text.substr(at, text.find('\n', at) - at));
+}
+
 constexpr std::string_view admin_key = "adm-itest-reload-0123456789";
 
 // The provider names `GET /admin/providers` lists, in order.
@@ -133,6 +141,8 @@ TEST_CASE("reload: a removed provider's model is unknown and its series leave /m
   CHECK(admin_providers(gw) == std::vector<std::string>{"main", "gone"});
   require_chat_completion(post_json(gw.port(), "/v1/chat/completions", chat_body("old"), test_key));
   auto before = metrics_text(gw);
+  const double actors_before = gauge(before, "switchyard_actors_running");
+  REQUIRE(actors_before > 0);
   CHECK(before.find("switchyard_provider_in_flight{provider=\"gone\"}") != std::string::npos);
   CHECK(before.find("provider=\"gone\"") != std::string::npos);
 
@@ -154,6 +164,9 @@ TEST_CASE("reload: a removed provider's model is unknown and its series leave /m
   CHECK(gone.requests_total() == 1);
   require_chat_completion(
       post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), test_key));
+  // Nothing reaches `gone`'s actor any more: it has stopped (nothing else came or went).
+  CHECK(eventually(
+      [&] { return gauge(metrics_text(gw), "switchyard_actors_running") == actors_before - 1; }));
 }
 
 TEST_CASE("reload: a file whose providers do not validate is refused; the old providers serve") {
