@@ -140,6 +140,9 @@ TEST_CASE("reload: a removed provider's model is unknown and its series leave /m
                       .render(dir));
   CHECK(admin_providers(gw) == std::vector<std::string>{"main", "gone"});
   require_chat_completion(post_json(gw.port(), "/v1/chat/completions", chat_body("old"), test_key));
+  // Counted once the request actors are gone: then only long-lived actors remain.
+  auto idle = [&] { return gauge(metrics_text(gw), "switchyard_request_actors_in_flight") == 0; };
+  REQUIRE(eventually(idle));
   auto before = metrics_text(gw);
   const double actors_before = gauge(before, "switchyard_actors_running");
   REQUIRE(actors_before > 0);
@@ -165,6 +168,7 @@ TEST_CASE("reload: a removed provider's model is unknown and its series leave /m
   require_chat_completion(
       post_json(gw.port(), "/v1/chat/completions", chat_body("chat"), test_key));
   // Nothing reaches `gone`'s actor any more: it has stopped (nothing else came or went).
+  REQUIRE(eventually(idle));
   CHECK(eventually(
       [&] { return gauge(metrics_text(gw), "switchyard_actors_running") == actors_before - 1; }));
 }
