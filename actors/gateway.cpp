@@ -10,6 +10,7 @@
 #include "actors/admission.hpp"
 #include "actors/health_filter.hpp"
 #include "actors/journal_replay.hpp"
+#include "actors/provider_diff.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
 #include "actors/provisional_record.hpp"
@@ -95,15 +96,11 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
     usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_, spool, ports_.journal);
     for (auto& r : unstored) caf::anon_send(usage_writer_, std::move(r));
   }
-  for (const auto& prov : config_->providers) {
-    auto s = std::make_shared<provider_stats>();
-    s->name = prov.name;
-    s->limit = prov.max_in_flight;  // before any provider actor runs: the fast path reads it
-    s->health.configure(prov);
-    stats_.push_back(std::move(s));
-  }
-  provider_supervisor_ = system_.spawn(
-      provider_supervisor, provider_supervisor_args{config_, stats_, ports_.time, routes_});
+  std::vector<std::shared_ptr<provider_stats>> stats;
+  for (const auto& prov : config_->providers) stats.push_back(make_provider_stats(prov));
+  provider_supervisor_ =
+      system_.spawn(provider_supervisor,
+                    provider_supervisor_args{config_, std::move(stats), ports_.time, routes_});
   // Wait for the first routing snapshot, so that `submit` never sees an empty one.
   caf::scoped_actor self{system_};
   self->request(provider_supervisor_, caf::infinite, caf::get_atom::value)
@@ -190,6 +187,14 @@ bool gateway::reload(config::snapshot_ptr next, std::chrono::milliseconds timeou
   self->request(provider_supervisor_, timeout, reload_atom::value, std::move(next))
       .receive([&](const routing_table_ptr&) { done = true; }, [](const caf::error&) {});
   return done;
+}
+
+std::vector<std::shared_ptr<provider_stats>> gateway::provider_stats_list() const {
+  return routes()->stats();
+}
+
+routing_table_ptr gateway::routes() const {
+  return routes_->load(std::memory_order_acquire);
 }
 
 caf::actor gateway::provider_actor_for_test(std::size_t index) const {

@@ -82,10 +82,13 @@ class gateway {
   /// The configuration this gateway was built from.
   const config::snapshot_ptr& config() const noexcept { return config_; }
 
-  /// Live per-provider figures, in `config()->providers` order.
-  const std::vector<std::shared_ptr<provider_stats>>& provider_stats_list() const noexcept {
-    return stats_;
-  }
+  /// Live per-provider figures of the providers routed now, in `routes()->config()->providers`
+  /// order (a reload may add, replace or remove providers).
+  std::vector<std::shared_ptr<provider_stats>> provider_stats_list() const;
+
+  /// The routing table requests start with now: the current config's providers, their actors
+  /// and stats, in one consistent snapshot.
+  std::shared_ptr<const routing_table> routes() const;
 
   /// The monotonic clock the providers' health (circuit, cooldown) is measured on.
   const clock& time() const noexcept { return *ports_.time; }
@@ -120,10 +123,10 @@ class gateway {
   /// within `flush_timeout`.
   bool stop(std::chrono::milliseconds flush_timeout = std::chrono::seconds(10));
 
-  /// Hot reload: routes requests by `next` (models, targets, prices) from now on; requests
-  /// already started keep their routes. `next` must have the same providers, in the same order,
-  /// as the running config (runtime/config_reload.hpp checks). Blocks until the new routes are
-  /// published; false when the supervisor did not answer within `timeout`.
+  /// Hot reload: routes requests by `next` (providers, models, targets, prices) from now on, in
+  /// one step; requests already started keep their routes, and the provider actors and settings
+  /// those name (see provider_supervisor). Blocks until the new routes are published; false when
+  /// the supervisor did not answer within `timeout`.
   bool reload(config::snapshot_ptr next,
               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -134,7 +137,6 @@ class gateway {
   caf::actor_system& system_;
   config::snapshot_ptr config_;
   ports ports_;
-  std::vector<std::shared_ptr<provider_stats>> stats_;
   std::shared_ptr<request_population> population_;
   std::shared_ptr<std::atomic<std::shared_ptr<const routing_table>>> routes_;
   caf::actor provider_supervisor_;

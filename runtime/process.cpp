@@ -27,6 +27,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/gateway.hpp"
+#include "actors/routing_table.hpp"
 #include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
 #include "runtime/budget_follow.hpp"
@@ -142,8 +143,8 @@ std::function<bool()> storage_probe(const std::shared_ptr<actors::usage_store>& 
 
 // SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
 // Runs on the main thread, which only waits for signals otherwise.
-void reload_config(const config::snapshot& started, const std::string& started_providers,
-                   actors::gateway& gw, admin_frontend& admin) {
+void reload_config(const config::snapshot& started, actors::gateway& gw, upstream_client& upstream,
+                   metrics* exporter, admin_frontend& admin) {
   const std::string& path = started.source;
   auto loaded = config::load_file(path);
   if (!loaded) {
@@ -152,20 +153,24 @@ void reload_config(const config::snapshot& started, const std::string& started_p
     return;
   }
   auto next = loaded.value();
-  auto check = check_reload(started, started_providers, *next, providers_section(path));
-  if (!check.refusal.empty()) {
-    log_line("error", "SIGHUP: configuration refused, the running one keeps serving: " + path +
-                          ": " + check.refusal);
-    return;
-  }
+  const auto routed = gw.routes()->config();
+  auto check = check_reload(started, *routed, *next);
   for (const auto& w : check.warnings) log_line("warning", "SIGHUP: " + w);
   for (const auto& w : next->warnings) log_line("warning", w);
+  // Series and pools first: a request on a new model or provider may start and finish right
+  // after the routes change. (When the supervisor does not answer in time it may still apply the
+  // change later, so neither is rolled back: extra series and pools are harmless.)
+  if (exporter) exporter->reload(*next);
+  upstream.prepare(*next);
   if (!gw.reload(next)) {
     log_line("error",
              "SIGHUP: the routes were not reloaded (the control plane did not answer); "
              "the running configuration keeps serving");
     return;
   }
+  for (const auto& c : check.changes) log_line("info", "SIGHUP: " + c);
+  // After the new routes are out: pools of providers that left or moved close as they idle.
+  upstream.retain(*next);
   // Tenants and keys: on the admin worker, serialized with admin changes.
   admin.run([next](admin_api& api) {
     std::string error;
@@ -231,8 +236,6 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   sigaddset(&shutdown_signals, SIGTERM);
   sigaddset(&shutdown_signals, SIGHUP);  // reload; see the signal thread
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
-  // The providers: section as started, which a reload may not change.
-  const std::string started_providers = providers_section(config->source);
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& limits = config->server;
@@ -380,7 +383,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     if (signalled) break;
     reloads_done = reloads_requested;  // several SIGHUPs in a row: one reload reads the file
     lock.unlock();
-    reload_config(*config, started_providers, *gw, *frontend);
+    reload_config(*config, *gw, *transport, exporter.get(), *frontend);
     lock.lock();
   }
   log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
