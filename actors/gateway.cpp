@@ -9,6 +9,7 @@
 
 #include "actors/admission.hpp"
 #include "actors/health_filter.hpp"
+#include "actors/lease_admission.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
 #include "actors/router.hpp"
@@ -74,6 +75,7 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
   if (!ports_.time) ports_.time = std::make_shared<steady_clock>();
   if (!ports_.wall) ports_.wall = std::make_shared<system_wall_clock>();
   budgets_ = std::make_shared<budget_book>(*config_, ports_.wall, ports_.time);
+  if (ports_.leases) budgets_->enable_leases();
   // Before the usage writer exists, so the store has a single user (its port contract).
   if (ports_.usage) seed_error_ = seed_spend(*budgets_, *ports_.usage);
   if (ports_.usage) {
@@ -99,10 +101,14 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
 gateway::~gateway() { stop(); }
 
 void gateway::submit(request_context ctx) {
+  population_->in_flight.fetch_add(1, std::memory_order_relaxed);
+  population_->started_total.fetch_add(1, std::memory_order_relaxed);
+  dispatch(std::move(ctx), lease_mode::wait);
+}
+
+void gateway::dispatch(request_context ctx, lease_mode mode) {
   auto sink = ctx.sink;
   auto population = population_;
-  population->in_flight.fetch_add(1, std::memory_order_relaxed);
-  population->started_total.fetch_add(1, std::memory_order_relaxed);
   auto routes = routes_->load(std::memory_order_acquire);
 
   // Speculative first attempt: when the plan is clear and its first target has a free slot, start
@@ -120,9 +126,16 @@ void gateway::submit(request_context ctx) {
   apply_health(p, ports_.time->now());  // ejected providers out, unless all are
   std::shared_ptr<budget_hold> hold;
   if (!p.error) p.error = key_model_error(ctx);
+  if (!p.error && ctx.tenant != nullptr) p.error = counters_down_refusal(ports_.leases.get(), ctx);
   if (!p.error && ctx.tenant != nullptr) {
     // Before any attempt starts: the reservation decides what may be sent (its output cap).
-    auto verdict = budgets_->admit(*ctx.tenant, ctx.key_id, demand_of(ctx, p));
+    auto verdict = budgets_->admit(*ctx.tenant, ctx.key_id, demand_of(ctx, p), mode);
+    if (!verdict.lease_shortfall.empty()) {
+      // The request does not fit this node's leases: wait for a top-up off this thread.
+      if (ports_.leases->up())
+        return wait_for_leases(std::move(ctx), std::move(verdict.lease_shortfall));
+      return dispatch(std::move(ctx), down_mode(*ports_.leases));
+    }
     if (!verdict.headers.empty()) sink->set_response_headers(std::move(verdict.headers));
     if (verdict.error) {
       p.error = std::move(verdict.error);  // the actor answers it, and records it
@@ -165,6 +178,17 @@ void gateway::submit(request_context ctx) {
     caf::anon_send(actor, adopt_atom::value, std::uint32_t{1}, std::move(first_slot),
                    std::move(handle));
   }
+}
+
+void gateway::wait_for_leases(
+    request_context ctx, std::vector<std::pair<std::shared_ptr<limit_account>, double>> shortfall) {
+  auto waiting = std::make_shared<request_context>(std::move(ctx));
+  auto leases = ports_.leases;
+  // The source answers within a bounded time (its own timeouts), on its thread: admission runs
+  // there again, and the first attempt starts from there as it would from an I/O thread.
+  leases->top_up(std::move(shortfall), [this, waiting, leases](bool answered) {
+    dispatch(std::move(*waiting), answered ? lease_mode::final : down_mode(*leases));
+  });
 }
 
 bool gateway::reload(config::snapshot_ptr next, std::chrono::milliseconds timeout) {

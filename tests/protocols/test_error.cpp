@@ -18,6 +18,7 @@ constexpr gateway_error all_codes[] = {
     gateway_error::internal,           gateway_error::upstream_failed,
     gateway_error::overloaded,         gateway_error::no_healthy_target,
     gateway_error::draining,           gateway_error::upstream_timeout,
+    gateway_error::counters_unavailable,
 };
 
 rapidjson::Document parse(const std::string& s) {
@@ -39,6 +40,7 @@ TEST_CASE("every error code maps to the status a client SDK expects", "[error]")
       {gateway_error::internal, 500},           {gateway_error::upstream_failed, 502},
       {gateway_error::overloaded, 503},         {gateway_error::no_healthy_target, 503},
       {gateway_error::draining, 503},           {gateway_error::upstream_timeout, 504},
+      {gateway_error::counters_unavailable, 503},
   };
   STATIC_REQUIRE(std::size(expected) == std::size(all_codes));
   for (const auto& [code, status] : expected) {
@@ -70,6 +72,7 @@ TEST_CASE("OpenAI error types and codes follow OpenAI's own", "[error]") {
         openai_error_code(gateway_error::no_healthy_target));
   CHECK(openai_error_code(gateway_error::draining) !=
         openai_error_code(gateway_error::no_healthy_target));
+  CHECK(openai_error_code(gateway_error::counters_unavailable) == "counters_unavailable");
 }
 
 TEST_CASE("Anthropic error types are Anthropic's documented ones", "[error]") {
@@ -90,6 +93,7 @@ TEST_CASE("Anthropic error types are Anthropic's documented ones", "[error]") {
       {gateway_error::no_healthy_target, "overloaded_error"},
       {gateway_error::draining, "overloaded_error"},
       {gateway_error::upstream_timeout, "timeout_error"},
+      {gateway_error::counters_unavailable, "overloaded_error"},
   };
   STATIC_REQUIRE(std::size(expected) == std::size(all_codes));
   for (const auto& [code, type] : expected) {
