@@ -218,15 +218,18 @@ bool limit_account::leased() const {
 
 std::optional<lease_exchange> limit_account::begin_lease_exchange(config::wall_time wall,
                                                                   clock::time_point mono,
-                                                                  bool report, bool release) {
+                                                                  bool report,
+                                                                  clock::time_point idle_before) {
   std::lock_guard<std::mutex> guard{mutex_};
   if (!lease_ || !budget_) return std::nullopt;
   roll(wall, mono);
   lease_exchange ex;
   ex.counter_id = lease_->counter_id;
   ex.period_start = period_start_;
+  ex.period_end = period_end_;
   ex.limit = budget_->usd;
   ex.seed = lease_->seed;
+  ex.held = lease_->held;
   ex.room = lease_room_locked(mono);
   ex.valid = mono < lease_->valid_until;
   ex.sent_at = mono;
@@ -235,7 +238,7 @@ std::optional<lease_exchange> limit_account::begin_lease_exchange(config::wall_t
     ex.reported = lease_->unreported;
     lease_->unreported = 0;
   }
-  if (release && ex.room > 0) {
+  if (lease_->last_used < idle_before && ex.room > 0) {
     // Only the free room: reservations in flight still settle against the lease.
     ex.released = ex.room;
     lease_->held -= ex.room;

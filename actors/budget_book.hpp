@@ -107,10 +107,11 @@ class limit_account {
   /// True when the budget is spent from a lease.
   bool leased() const;
   /// Takes what one exchange with the counters needs: the unreported spend (when `report`), and
-  /// the free room (when `release`). Nullopt without a leased budget. Every begun exchange ends
+  /// the free room when the lease was last used before `idle_before` (a release; `{}` = never,
+  /// `time_point::max()` = always). Nullopt without a leased budget. Every begun exchange ends
   /// with `end_lease_exchange` or `fail_lease_exchange`.
   std::optional<lease_exchange> begin_lease_exchange(config::wall_time wall, clock::time_point mono,
-                                                     bool report, bool release);
+                                                     bool report, clock::time_point idle_before);
   /// Applies the counters' answer: adds the grant, never keeps more than the counters hold for
   /// this node, and renews the lease.
   void end_lease_exchange(const lease_exchange& ex, const lease_answer& answer,

@@ -57,13 +57,15 @@ struct budget_lease {
 struct lease_exchange {
   std::string counter_id;
   config::wall_time period_start{};
-  double limit = 0;     ///< the budget's USD
-  double seed = 0;      ///< see budget_lease::seed
-  double reported = 0;  ///< unreported spend taken for this exchange
-  double released = 0;  ///< room taken to be returned (a release)
-  double room = 0;      ///< held minus reserved, before the exchange
-  double need = 0;      ///< a waiting request's shortfall (top-ups)
-  bool valid = false;   ///< the lease was renewed within its TTL
+  config::wall_time period_end{};  ///< `wall_time::max()` for period `total`
+  double limit = 0;                ///< the budget's USD
+  double seed = 0;                 ///< see budget_lease::seed
+  double reported = 0;             ///< unreported spend taken for this exchange
+  double released = 0;             ///< room taken to be returned (a release)
+  double held = 0;                 ///< the lease before the exchange
+  double room = 0;                 ///< held minus reserved, before the exchange
+  double need = 0;                 ///< a waiting request's shortfall (top-ups)
+  bool valid = false;              ///< the lease was renewed within its TTL
   clock::time_point sent_at{};
   clock::time_point last_used{};
 };

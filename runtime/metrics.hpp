@@ -30,6 +30,7 @@ class gateway;
 namespace switchyard::runtime {
 
 struct ingress_stats;
+struct counters_stats;
 class access_log;
 
 /// The process's metrics. Thread-safe.
@@ -57,6 +58,10 @@ class metrics final : public actors::request_observer {
   /// The access log whose written and dropped lines are exported; may be null (no access log).
   /// Must outlive every later `scrape()`.
   void attach_access_log(const access_log* log) noexcept;
+
+  /// The cluster counters' figures (`counters: redis://…`); may be null. Must outlive every
+  /// later `scrape()`.
+  void attach_counters(const counters_stats* stats) noexcept;
 
   /// The Prometheus text exposition of every metric.
   std::string scrape() const;
@@ -90,6 +95,7 @@ class metrics final : public actors::request_observer {
   std::atomic<const ingress_stats*> ingress_{nullptr};
   std::atomic<caf::actor_system*> system_{nullptr};
   std::atomic<const access_log*> access_log_{nullptr};
+  std::atomic<const counters_stats*> counters_{nullptr};
 };
 
 }  // namespace switchyard::runtime

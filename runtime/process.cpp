@@ -28,6 +28,7 @@
 #include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
 #include "runtime/budget_follow.hpp"
+#include "runtime/cluster_wiring.hpp"
 #include "runtime/config_reload.hpp"
 #include "runtime/access_log.hpp"
 #include "runtime/metrics.hpp"
@@ -244,10 +245,18 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   }
   auto admin = open_admin(config);
   if (!admin) return 1;
+  auto counters = open_counters(*config);
+  if (!counters.ok()) {
+    log_line("error", counters.error());
+    return 1;
+  }
   auto observer = observer_fanout::combine({exporter, access.value()});
   auto gateway = std::make_unique<actors::gateway>(
-      system, config, actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr});
+      system, config,
+      actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr,
+                             counters.value()});
   auto* gw = gateway.get();
+  counters_stopper stop_counters_first{counters.value()};
   if (!gateway->budget_seed_error().empty()) {
     // Serving with budgets restarted from zero would let them be overspent: fail closed.
     log_line("error", "cannot rebuild budget spend: " + gateway->budget_seed_error());
@@ -277,7 +286,9 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                            frontend->handle(std::move(req), std::move(done));
                          },
                          &gw->usage_stats(), access.value()});
+  if (counters.value()) start_counters(*counters.value(), *gw);
   if (exporter) {
+    if (counters.value()) exporter->attach_counters(&counters.value()->stats());
     exporter->attach(gw, &srv->stats());
     exporter->attach_actor_system(&system);
     exporter->attach_access_log(access.value().get());
@@ -369,6 +380,8 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();
+  // Every request has settled: report the last spend and return the leases' free part.
+  if (counters.value()) counters.value()->stop();
   if (!gateway->stop())
     log_line("error", "usage records still waiting at exit were not stored (" +
                           std::to_string(gw->usage_stats().pending.load()) + ")");

@@ -54,7 +54,7 @@ spend_demand demand(std::uint32_t prompt, std::optional<std::uint32_t> max_token
 // The counters grant `grant` and then hold `own` for this node; the cluster has spent `spent`.
 void answer(limit_account& a, fixture& f, double grant, double own, double spent = 0,
             double need = 0) {
-  auto ex = a.begin_lease_exchange(f.wall->now(), f.mono->now(), true, false);
+  auto ex = a.begin_lease_exchange(f.wall->now(), f.mono->now(), true, {});
   REQUIRE(ex);
   ex->need = need;
   lease_answer ans;
@@ -98,7 +98,7 @@ TEST_CASE("lease: a granted lease admits locally; settled spend becomes unreport
   CHECK(v.lease_shortfall.empty());
   v.hold->settle(0.25, 250);
 
-  auto ex = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, false);
+  auto ex = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, {});
   REQUIRE(ex);
   CHECK(ex->counter_id == "tenant:team");
   CHECK(ex->reported == Approx(0.25));
@@ -106,12 +106,12 @@ TEST_CASE("lease: a granted lease admits locally; settled spend becomes unreport
   CHECK(ex->limit == 10.0);
   CHECK(ex->valid);
   // Taken: a second exchange reports nothing more until more is settled.
-  auto again = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, false);
+  auto again = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, {});
   CHECK(again->reported == 0);
   tenant->fail_lease_exchange(*again);
   // A failed exchange gives its spend back, to be reported next time.
   tenant->fail_lease_exchange(*ex);
-  auto third = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, false);
+  auto third = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, {});
   CHECK(third->reported == Approx(0.25));
 }
 
@@ -123,7 +123,7 @@ TEST_CASE("lease: a node never keeps more than the counters hold for it") {
   answer(*tenant, f, 1.0, 1.0);
   // The counters reclaimed most of it (this node's reports had stopped for a TTL).
   answer(*tenant, f, 0.0, 0.2);
-  auto ex = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, false);
+  auto ex = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, {});
   CHECK(ex->room == Approx(0.2));
   tenant->fail_lease_exchange(*ex);
   auto v = book.admit(f.tenant(), key_id, demand(100, 200), lease_mode::final);
@@ -192,7 +192,7 @@ TEST_CASE("lease: with the counters down, closed budgets answer 503 and open one
   open.hold->settle(0.3, 300);
   // Spend made on this node's own figures is still reported when the counters come back.
   auto ex =
-      book.tenant_account("team")->begin_lease_exchange(f.wall->now(), f.mono->now(), true, false);
+      book.tenant_account("team")->begin_lease_exchange(f.wall->now(), f.mono->now(), true, {});
   CHECK(ex->reported == Approx(0.3));
 }
 
@@ -214,18 +214,19 @@ TEST_CASE("lease: a release takes only the free room; a new period starts withou
   answer(*tenant, f, 1.0, 1.0);
   auto v = book.admit(f.tenant(), key_id, demand(100, 200));  // reserves 0.3
   REQUIRE(v.hold);
-  auto ex = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, true);
+  auto ex =
+      tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), true, clock::time_point::max());
   CHECK(ex->released == Approx(0.7));
-  CHECK(tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, false)->room ==
-        Approx(0.0));
+  CHECK(tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, {})->room == Approx(0.0));
   tenant->fail_lease_exchange(*ex);  // not returned after all: the room comes back
-  auto room = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, true);
+  auto room =
+      tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, clock::time_point::max());
   CHECK(room->released == Approx(0.7));
   tenant->fail_lease_exchange(*room);
 
   // Midnight UTC: a new daily budget, whose counters are keyed by the new period's start.
   f.wall->set(at("2026-11-26T00:00:01Z"));
-  auto next = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, false);
+  auto next = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, {});
   CHECK(next->period_start == at("2026-11-26T00:00:00Z"));
   CHECK(next->room <= 0);
   CHECK(next->seed == 0);
@@ -237,7 +238,7 @@ TEST_CASE("lease: the store's spend seeds the shared counters; budget() shows th
   book.enable_leases();
   auto tenant = book.tenant_account("team");
   tenant->seed_spend(2.5);
-  auto ex = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, false);
+  auto ex = tenant->begin_lease_exchange(f.wall->now(), f.mono->now(), false, {});
   CHECK(ex->seed == Approx(2.5));
   tenant->fail_lease_exchange(*ex);
   answer(*tenant, f, 1.0, 1.0, 6.0);
