@@ -257,7 +257,9 @@ void limit_account::end_lease_exchange(const lease_exchange& ex, const lease_ans
   lease_->global_spent = a.spent;
   lease_->answered = true;
   if (a.own > 0 || a.granted > 0) lease_->valid_until = ex.sent_at + a.ttl;
-  if (ex.need > 0 && lease_room_locked(mono) < ex.need) lease_->no_wait_until = mono + a.hold_off;
+  // The pool could not give what a waiting request lacked: the next ones decide on what is
+  // here rather than each asking again.
+  if (ex.need > 0 && a.granted < ex.need) lease_->no_wait_until = mono + a.hold_off;
 }
 
 void limit_account::fail_lease_exchange(const lease_exchange& ex) {
@@ -548,8 +550,8 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
       for (auto* a : accounts) {
         if (a == nullptr || !a->budget_ || !a->lease_) continue;
         if (mono < a->lease_->no_wait_until) continue;
-        if (double room = a->lease_room_locked(mono); room < worst)
-          v.lease_shortfall.emplace_back(a == key_acc.get() ? key_acc : tenant_acc, worst - room);
+        if (a->lease_room_locked(mono) < worst)
+          v.lease_shortfall.emplace_back(a == key_acc.get() ? key_acc : tenant_acc, worst);
       }
       if (!v.lease_shortfall.empty()) return v;
     }

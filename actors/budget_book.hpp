@@ -190,8 +190,8 @@ struct admission_verdict {
   std::shared_ptr<budget_hold> hold;  ///< null when refused
   /// `x-ratelimit-*` response headers of the tightest limit (empty without rate limits).
   std::vector<std::pair<std::string, std::string>> headers;
-  /// `lease_mode::wait` only: leases too small for the request, and by how much (USD). Nothing
-  /// was taken; admit again once they are topped up.
+  /// `lease_mode::wait` only: leases too small for the request, and the room (USD) each needs
+  /// for it. Nothing was taken; admit again once they are topped up.
   std::vector<std::pair<std::shared_ptr<limit_account>, double>> lease_shortfall;
 };
 

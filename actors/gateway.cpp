@@ -144,7 +144,10 @@ void gateway::dispatch(request_context ctx, lease_mode mode) {
       hold = std::move(verdict.hold);
     }
   }
-  if (!p.error) {
+  // Only on the ingress thread: from the lease source's thread (a request that waited for a
+  // top-up), `adopt` could reach the actor after the attempt's first events, which it would
+  // drop as stale. The actor starts the attempt itself then.
+  if (!p.error && mode == lease_mode::wait) {
     // A target that cannot take the request as sent is left to the actor, which explains it.
     auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});
     if (spec.ok() && try_admit_fast(*p.targets.front()->stats)) {
@@ -185,7 +188,7 @@ void gateway::wait_for_leases(
   auto waiting = std::make_shared<request_context>(std::move(ctx));
   auto leases = ports_.leases;
   // The source answers within a bounded time (its own timeouts), on its thread: admission runs
-  // there again, and the first attempt starts from there as it would from an I/O thread.
+  // there again, and the request actor starts the first attempt.
   leases->top_up(std::move(shortfall), [this, waiting, leases](bool answered) {
     dispatch(std::move(*waiting), answered ? lease_mode::final : down_mode(*leases));
   });

@@ -239,7 +239,7 @@ void counters_service::serve(redis_client& client, job& j) {
   std::vector<call> calls;
   const auto wall = wall_->now();
   const auto mono = mono_->now();
-  for (auto& [account, need] : j.shortfall) {
+  for (auto& [account, need] : j.shortfall) {  // `need`: the room the request needs
     if (!account) continue;
     track(account);
     auto ex = account->begin_lease_exchange(wall, mono, true, {});

@@ -24,11 +24,11 @@ class lease_source {
   /// What to do with budgets and rate limits while the counters are unreachable.
   virtual const config::counters_down_config& when_down() const noexcept = 0;
 
-  /// Tops each account's lease up by at least its shortfall (USD) where the shared budget
-  /// allows, then calls `done` once, on another thread, within a bounded time: with true when
-  /// the counters answered (the leases may still be short: the budget is nearly spent), false
+  /// Tops each account's lease up until it has room for its amount (USD), where the shared
+  /// budget allows, then calls `done` once, on another thread, within a bounded time: with true
+  /// when the counters answered (the leases may still be short: the budget is nearly spent), false
   /// when they could not be reached. Never blocks.
-  virtual void top_up(std::vector<std::pair<std::shared_ptr<limit_account>, double>> shortfall,
+  virtual void top_up(std::vector<std::pair<std::shared_ptr<limit_account>, double>> room,
                       std::function<void(bool answered)> done) = 0;
 };
 
