@@ -375,3 +375,67 @@ TEST_CASE("cluster counters: Redis operations per request stay far below one") {
       per_request, ops, total, seconds, total / seconds);
   CHECK(per_request < 0.5);
 }
+
+TEST_CASE("cluster counters: a SIGKILLed node's leases return to the pool after the TTL") {
+  temp_dir shared, dir_a, dir_b;
+  redis_server redis(shared);
+  mock_provider mock(shared, "up", mock_options().reply_tokens(8));
+  node_options o;
+  o.redis_url = redis.url();
+  o.itest_limits = "    budget: { usd: 1, period: total }\n";
+  o.cluster = "  lease_ttl_ms: 1000\n";
+  o.providers = one_provider(mock.base_url());
+  o.models = priced_model;
+  o.node_id = "node-a";
+  gateway a(dir_a, node_config(dir_a, o));
+  o.node_id = "node-b";
+  gateway b(dir_b, node_config(dir_b, o));
+  const std::string leases = "switchyard:budget:{tenant:itest:0}:leases";
+
+  require_chat_completion(post_json(a.port(), "/v1/chat/completions", small_request, test_key));
+  const double held = std::stod(redis.query({"HGET", leases, "node-a"}));
+  CHECK(held > 0);
+  a.proc().signal(SIGKILL);
+  REQUIRE(a.proc().wait_exit(10s));
+
+  // Node B's next top-ups find node A's lease expired and take it back into the pool.
+  CHECK(eventually(
+      [&] {
+        require_chat_completion(
+            post_json(b.port(), "/v1/chat/completions", small_request, test_key));
+        return redis.query({"HGET", leases, "node-a"}) == "(nil)";
+      },
+      20s, 200ms));
+  CHECK(redis.query({"ZSCORE", "switchyard:budget:{tenant:itest:0}:expiry", "node-a"}) == "(nil)");
+}
+
+TEST_CASE("cluster counters: a bad counters URL stops the start with a precise error") {
+  temp_dir dir;
+  mock_provider mock(dir, "up");
+  struct bad_url {
+    std::string url;
+    std::string says;
+  };
+  const bad_url cases[] = {
+      {"redis://gw:hunter2@127.0.0.1:99999", "port must be 1 to 65535"},
+      {"rediss://gw:hunter2@127.0.0.1:6379", "TLS"},
+      {"redis://gw:hunter2@127.0.0.1:6379/42", "database"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.url);
+    node_options o;
+    o.redis_url = c.url;
+    o.node_id = "n";
+    o.providers = one_provider(mock.base_url());
+    o.models = priced_model;
+    auto cfg = dir.write("bad.yaml", node_config(dir, o));
+    process p("switchyard", {SWITCHYARD_BINARY, "--config", cfg.string()},
+              dir.path() / "bad.stderr");
+    auto code = p.wait_exit(default_timeout);
+    REQUIRE(code);
+    CHECK(*code == 1);
+    const auto err = p.stderr_text();
+    CHECK(err.find(c.says) != std::string::npos);
+    CHECK(err.find("hunter2") == std::string::npos);  // never the password
+  }
+}
