@@ -108,46 +108,22 @@ limit_account::limit_account(std::string label, const config::limits_config& lim
   }
 }
 
-void limit_account::roll(config::wall_time wall, clock::time_point mono) {
-  if (budget_ && wall >= period_end_) {
-    // A new period: what was spent belongs to the old one. Reservations in flight stay held and
-    // settle into the period in which they end.
-    spent_ = 0;
-    period_start_ = config::period_start(budget_->period, wall);
-    period_end_ = config::period_end(budget_->period, wall);
-    if (lease_) {
-      // The old period's lease is of no use now: it expires in the counters. Spend not yet
-      // reported is reported into the new period (it errs toward spending less).
-      lease_->held = 0;
-      lease_->seed = 0;
-      lease_->answered = false;
-      lease_->period_start = period_start_;
-    }
+bool limit_account::roll(config::wall_time wall) {
+  if (!budget_ || wall < period_end_) return false;
+  // A new period: what was spent belongs to the old one. Reservations in flight stay held and
+  // settle into the period in which they end.
+  spent_ = 0;
+  period_start_ = config::period_start(budget_->period, wall);
+  period_end_ = config::period_end(budget_->period, wall);
+  if (lease_) {
+    // The old period's lease is of no use now: it expires in the counters. Spend not yet
+    // reported is reported into the new period (it errs toward spending less).
+    lease_->held = 0;
+    lease_->seed = 0;
+    lease_->answered = false;
+    lease_->period_start = period_start_;
   }
-  roll_window(requests_, mono);
-  roll_window(tokens_, mono);
-}
-
-void limit_account::roll_window(window& w, clock::time_point now) {
-  if (w.start == clock::time_point{} && w.used == 0) {
-    w.start = now;
-    return;
-  }
-  if (now - w.start < rate_window) return;
-  // Windows stay on the grid of the first one, so a window's end is predictable (reset headers).
-  const auto periods = (now - w.start) / rate_window;
-  w.start += periods * rate_window;
-  w.used = 0;
-}
-
-rate_state limit_account::window_state(const window& w, std::uint64_t limit,
-                                       clock::time_point now) {
-  rate_state s;
-  s.limit = limit;
-  s.remaining = w.used >= limit ? 0 : limit - w.used;
-  s.reset_in = std::chrono::duration_cast<std::chrono::milliseconds>(w.start + rate_window - now);
-  if (s.reset_in.count() < 0) s.reset_in = std::chrono::milliseconds{0};
-  return s;
+  return true;
 }
 
 double limit_account::remaining_locked() const {
@@ -183,17 +159,13 @@ std::optional<budget_state> limit_account::budget(config::wall_time now) const {
 std::optional<rate_state> limit_account::requests(clock::time_point now) const {
   std::lock_guard<std::mutex> guard{mutex_};
   if (rpm_ == 0) return std::nullopt;
-  window w = requests_;
-  roll_window(w, now);
-  return window_state(w, rpm_, now);
+  return requests_.state(rpm_, now);
 }
 
 std::optional<rate_state> limit_account::tokens(clock::time_point now) const {
   std::lock_guard<std::mutex> guard{mutex_};
   if (tpm_ == 0) return std::nullopt;
-  window w = tokens_;
-  roll_window(w, now);
-  return window_state(w, tpm_, now);
+  return tokens_.state(tpm_, now);
 }
 
 void limit_account::seed_spend(double usd) {
@@ -222,7 +194,7 @@ std::optional<lease_exchange> limit_account::begin_lease_exchange(config::wall_t
                                                                   clock::time_point idle_before) {
   std::lock_guard<std::mutex> guard{mutex_};
   if (!lease_ || !budget_) return std::nullopt;
-  roll(wall, mono);
+  roll(wall);
   lease_exchange ex;
   ex.counter_id = lease_->counter_id;
   ex.period_start = period_start_;
@@ -302,14 +274,15 @@ bool limit_account::set_limits(const config::limits_config& limits, config::wall
 
 budget_hold::budget_hold(std::shared_ptr<limit_account> key, std::shared_ptr<limit_account> tenant,
                          double reserved_usd, std::uint32_t charged_tokens,
-                         std::shared_ptr<const wall_clock> wall, std::shared_ptr<const clock> mono)
+                         std::int64_t charged_bucket, std::shared_ptr<const wall_clock> wall,
+                         std::shared_ptr<const clock> mono)
     : key_(std::move(key)),
       tenant_(std::move(tenant)),
       reserved_usd_(reserved_usd),
       charged_tokens_(charged_tokens),
       wall_(std::move(wall)),
       mono_(std::move(mono)),
-      admitted_at_(mono_->now()) {}
+      charged_bucket_(charged_bucket) {}
 
 budget_hold::~budget_hold() {
   settle(0, charged_tokens_);
@@ -323,7 +296,7 @@ void budget_hold::settle(double usd, std::uint64_t tokens) {
   for (auto* a : {key_.get(), tenant_.get()}) {
     if (a == nullptr) continue;
     std::lock_guard<std::mutex> guard{a->mutex_};
-    a->roll(wall, mono);
+    a->roll(wall);
     if (a->budget_) {
       a->spent_ += usd;
       if (a->lease_) {
@@ -334,13 +307,11 @@ void budget_hold::settle(double usd, std::uint64_t tokens) {
       // Sums of doubles drift: with nothing in flight, nothing is reserved.
       a->reserved_ = a->reservations_ == 0 ? 0 : std::max(0.0, a->reserved_ - reserved_usd_);
     }
-    // The window was charged the prompt estimate at admission; correct it to the real count. An
-    // overestimate is given back only to the window it was taken from.
-    if (tokens > charged_tokens_) {
-      a->tokens_.used += tokens - charged_tokens_;
-    } else if (a->tokens_.start <= admitted_at_) {
-      a->tokens_.used -= std::min<std::uint64_t>(a->tokens_.used, charged_tokens_ - tokens);
-    }
+    // The window was charged the prompt estimate at admission; correct that bucket to the real
+    // count. Once it has left the window, neither the estimate nor the real count counts.
+    const auto real = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(tokens, std::numeric_limits<std::int64_t>::max() / 2));
+    a->tokens_.correct(charged_bucket_, real - static_cast<std::int64_t>(charged_tokens_), mono);
   }
 }
 
@@ -420,6 +391,29 @@ std::shared_ptr<const tenant_limit_stats> budget_book::tenant_stats(
   return it == idx->tenants.end() ? nullptr : it->second.stats;
 }
 
+std::vector<budget_book::tenant_view> budget_book::tenants() const {
+  const auto idx = index();
+  std::vector<tenant_view> out;
+  out.reserve(idx->tenants.size());
+  for (const auto& [name, e] : idx->tenants) out.push_back({name, e.account, e.stats});
+  std::sort(out.begin(), out.end(),
+            [](const tenant_view& a, const tenant_view& b) { return a.name < b.name; });
+  return out;
+}
+
+std::size_t budget_book::roll_periods() {
+  const auto idx = index();
+  const auto now = wall_->now();
+  std::size_t rolled = 0;
+  auto roll = [&](limit_account& a) {
+    std::lock_guard<std::mutex> guard{a.mutex_};
+    if (a.roll(now)) ++rolled;
+  };
+  for (const auto& [name, e] : idx->tenants) roll(*e.account);
+  for (const auto& [id, e] : idx->keys) roll(*e.account);
+  return rolled;
+}
+
 std::vector<budget_book::seed_request> budget_book::seed_requests() const {
   std::vector<seed_request> out;
   const auto now = wall_->now();
@@ -452,15 +446,18 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   if (key_acc) key_lock = std::unique_lock<std::mutex>{key_acc->mutex_};
   std::lock_guard<std::mutex> tenant_lock{tenant_acc->mutex_};
 
-  // The tightest limit of each kind goes into the response headers, as OpenAI reports its own.
-  auto headers = [&](std::string_view kind, auto limit_of, auto window_of) {
+  // The tightest limit of each kind goes into the response headers, as OpenAI reports its own. On
+  // a refusal, the refused kind's reset is the wait for this request (as Retry-After says).
+  std::optional<std::pair<limit_reason, std::chrono::milliseconds>> refused_wait;
+  auto headers = [&](limit_reason reason, std::string_view kind, auto limit_of, auto window_of) {
     std::optional<rate_state> best;
     for (auto* a : accounts) {
       if (a == nullptr || limit_of(*a) == 0) continue;
-      auto s = limit_account::window_state(window_of(*a), limit_of(*a), mono);
+      auto s = window_of(*a).state(limit_of(*a), mono);
       if (!best || s.remaining < best->remaining) best = s;
     }
     if (!best) return;
+    if (refused_wait && refused_wait->first == reason) best->reset_in = refused_wait->second;
     v.headers.emplace_back("x-ratelimit-limit-" + std::string{kind}, std::to_string(best->limit));
     v.headers.emplace_back("x-ratelimit-remaining-" + std::string{kind},
                            std::to_string(best->remaining));
@@ -470,11 +467,11 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   auto rate_headers = [&] {
     v.headers.clear();
     headers(
-        "requests", [](const limit_account& a) { return a.rpm_; },
-        [](const limit_account& a) -> const limit_account::window& { return a.requests_; });
+        limit_reason::rpm, "requests", [](const limit_account& a) { return a.rpm_; },
+        [](const limit_account& a) -> const rate_window& { return a.requests_; });
     headers(
-        "tokens", [](const limit_account& a) { return a.tpm_; },
-        [](const limit_account& a) -> const limit_account::window& { return a.tokens_; });
+        limit_reason::tpm, "tokens", [](const limit_account& a) { return a.tpm_; },
+        [](const limit_account& a) -> const rate_window& { return a.tokens_; });
   };
   auto refuse = [&](limit_reason r, protocols::error_info e) {
     rate_headers();
@@ -485,36 +482,51 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   };
 
   for (auto* a : accounts)
-    if (a != nullptr) a->roll(wall, mono);
+    if (a != nullptr) a->roll(wall);
 
   // Rate limits first: a refused request must not hold budget, and is not charged to any window.
+  // A prompt larger than a tpm limit can never pass it: no wait would help.
   for (auto* a : accounts) {
-    if (a == nullptr || a->rpm_ == 0 || a->requests_.used < a->rpm_) continue;
-    auto s = limit_account::window_state(a->requests_, a->rpm_, mono);
-    return refuse(
-        limit_reason::rpm,
-        make_error(gateway_error::rate_limited,
-                   "Rate limit reached for " + a->label_ + ": " + std::to_string(a->rpm_) +
-                       " requests per minute. Retry after the delay in Retry-After.",
-                   {}, retry_after_seconds(s.reset_in)));
-  }
-  for (auto* a : accounts) {
-    if (a == nullptr || a->tpm_ == 0 || a->tokens_.used + demand.prompt_tokens <= a->tpm_) continue;
-    if (demand.prompt_tokens > a->tpm_)
-      return refuse(
-          limit_reason::tpm,
-          make_error(gateway_error::rate_limited,
-                     "This request (about " + std::to_string(demand.prompt_tokens) +
-                         " prompt tokens) is larger than the limit of " + a->label_ + ": " +
-                         std::to_string(a->tpm_) + " tokens per minute. Send a shorter request.",
-                     "messages", retry_after_seconds(rate_window)));
-    auto s = limit_account::window_state(a->tokens_, a->tpm_, mono);
+    if (a == nullptr || a->tpm_ == 0 || demand.prompt_tokens <= a->tpm_) continue;
     return refuse(
         limit_reason::tpm,
         make_error(gateway_error::rate_limited,
-                   "Rate limit reached for " + a->label_ + ": " + std::to_string(a->tpm_) +
-                       " tokens per minute. Retry after the delay in Retry-After.",
-                   {}, retry_after_seconds(s.reset_in)));
+                   "This request (about " + std::to_string(demand.prompt_tokens) +
+                       " prompt tokens) is larger than the limit of " + a->label_ + ": " +
+                       std::to_string(a->tpm_) + " tokens per minute. Send a shorter request.",
+                   "messages", retry_after_seconds(rate_window::span)));
+  }
+  // Otherwise the request waits for the slowest of its windows: Retry-After is the longest wait
+  // (a client retrying sooner would only be refused again), and the error names that limit.
+  struct rate_wait {
+    const limit_account* account;
+    limit_reason reason;
+    clock::duration wait;
+  };
+  std::optional<rate_wait> longest;
+  auto consider = [&](const limit_account* a, limit_reason r, std::optional<clock::duration> w) {
+    const auto wait = w.value_or(rate_window::span);  // nullopt: excluded above
+    if (wait > clock::duration::zero() && (!longest || wait > longest->wait))
+      longest = rate_wait{a, r, wait};
+  };
+  for (auto* a : accounts) {
+    if (a == nullptr) continue;
+    if (a->rpm_ != 0) consider(a, limit_reason::rpm, a->requests_.wait_for(1, a->rpm_, mono));
+    if (a->tpm_ != 0)
+      consider(a, limit_reason::tpm, a->tokens_.wait_for(demand.prompt_tokens, a->tpm_, mono));
+  }
+  if (longest) {
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(longest->wait);
+    refused_wait.emplace(longest->reason, wait);
+    const bool rpm = longest->reason == limit_reason::rpm;
+    return refuse(
+        longest->reason,
+        make_error(gateway_error::rate_limited,
+                   "Rate limit reached for " + longest->account->label_ + ": " +
+                       std::to_string(rpm ? longest->account->rpm_ : longest->account->tpm_) +
+                       (rpm ? " requests" : " tokens") +
+                       " per minute. Retry after the delay in Retry-After.",
+                   {}, retry_after_seconds(wait)));
   }
 
   // The budget: the worst case must fit what both accounts have left, else the output is capped
@@ -593,18 +605,21 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
       v.max_tokens = out_tokens;
   }
 
+  // Every window counts the request, limited or not, so that a limit added later (a reload, an
+  // admin change) applies to the minute already running.
+  const auto bucket = rate_window::bucket_of(mono);
   for (auto* a : accounts) {
     if (a == nullptr) continue;
-    ++a->requests_.used;
-    a->tokens_.used += demand.prompt_tokens;
+    a->requests_.add(mono, 1);
+    a->tokens_.add(mono, demand.prompt_tokens);
     if (a->budget_) {
       a->reserved_ += reserve;
       ++a->reservations_;
       if (a->lease_) a->lease_->last_used = mono;
     }
   }
-  v.hold = std::make_shared<budget_hold>(key_acc, tenant_acc, reserve, demand.prompt_tokens, wall_,
-                                         mono_);
+  v.hold = std::make_shared<budget_hold>(key_acc, tenant_acc, reserve, demand.prompt_tokens, bucket,
+                                         wall_, mono_);
 
   rate_headers();
   return v;

@@ -1,7 +1,9 @@
 // Budgets and rate limits on the hot path: one lock-protected account per tenant and per key,
 // checked and charged by the ingress thread in one short critical section (no mailbox round
 // trip), with reservations held by an RAII object so that no path can leak one. Periods reset
-// lazily at UTC boundaries read from the injected wall clock; rate windows use the monotonic one.
+// lazily at UTC boundaries read from the injected wall clock (and by `budget_book::roll_periods`,
+// which a timer calls so that an idle account resets too); rate windows slide over the monotonic
+// one (see rate_window.hpp).
 #pragma once
 
 #include <array>
@@ -20,6 +22,7 @@
 #include "actors/budget_lease.hpp"
 #include "actors/ports/clock.hpp"
 #include "actors/ports/wall_clock.hpp"
+#include "actors/rate_window.hpp"
 #include "config/budget_period.hpp"
 #include "config/config.hpp"
 #include "protocols/error.hpp"
@@ -32,9 +35,6 @@ inline constexpr std::uint32_t default_output_reserve = 4096;
 /// The smallest answer worth sending: with less budget left than a request of this many output
 /// tokens could cost, the answer is 402.
 inline constexpr std::uint32_t min_output_tokens = 16;
-/// Rate windows are fixed, one minute long.
-inline constexpr std::chrono::seconds rate_window{60};
-
 /// Why a request was refused before dispatch (the `reason` label of the rejection counter).
 enum class limit_reason : std::uint8_t { budget, rpm, tpm };
 inline constexpr std::size_t limit_reason_count = 3;
@@ -69,13 +69,6 @@ struct budget_state {
   config::wall_time period_start;
   config::wall_time reset_at;  ///< `wall_time::max()` for period `total`
   bool near_cap = false;       ///< spent >= soft_threshold * usd
-};
-
-/// A rate window's figures at one moment.
-struct rate_state {
-  std::uint64_t limit = 0;
-  std::uint64_t remaining = 0;
-  std::chrono::milliseconds reset_in{0};  ///< until the current window ends
 };
 
 /// One tenant's or one key's budget and rate windows. Thread-safe.
@@ -123,15 +116,9 @@ class limit_account {
   friend class budget_book;
   friend class budget_hold;
 
-  struct window {
-    clock::time_point start{};
-    std::uint64_t used = 0;
-  };
-
   // Everything below needs `mutex_`.
-  void roll(config::wall_time wall, clock::time_point mono);
-  static void roll_window(window& w, clock::time_point now);
-  static rate_state window_state(const window& w, std::uint64_t limit, clock::time_point now);
+  /// Starts the budget's new period when the current one has ended; true when it did.
+  bool roll(config::wall_time wall);
   double remaining_locked() const;
   // What the lease lets this node reserve now (+inf without a lease).
   double lease_room_locked(clock::time_point mono) const;
@@ -146,8 +133,8 @@ class limit_account {
   std::uint64_t reservations_ = 0;
   config::wall_time period_start_{};
   config::wall_time period_end_{};
-  window requests_;
-  window tokens_;
+  rate_window requests_;
+  rate_window tokens_;
   std::unique_ptr<budget_lease> lease_;  // cluster mode only
 };
 
@@ -156,14 +143,16 @@ class limit_account {
 /// or abandoned request never keeps budget locked).
 class budget_hold {
  public:
+  /// `charged_tokens` went to tpm bucket `charged_bucket` of both accounts at admission.
   budget_hold(std::shared_ptr<limit_account> key, std::shared_ptr<limit_account> tenant,
-              double reserved_usd, std::uint32_t charged_tokens,
+              double reserved_usd, std::uint32_t charged_tokens, std::int64_t charged_bucket,
               std::shared_ptr<const wall_clock> wall, std::shared_ptr<const clock> mono);
   ~budget_hold();
   budget_hold(const budget_hold&) = delete;
   budget_hold& operator=(const budget_hold&) = delete;
 
-  /// Charges `usd` and `tokens` (input + output) and releases the reservation. Once.
+  /// Charges `usd` and `tokens` (input + output) and releases the reservation. Once. The tokens
+  /// correct the tpm bucket the estimate was charged to, while that bucket is in the window.
   void settle(double usd, std::uint64_t tokens);
 
   double reserved_usd() const noexcept { return reserved_usd_; }
@@ -175,7 +164,7 @@ class budget_hold {
   std::uint32_t charged_tokens_;
   std::shared_ptr<const wall_clock> wall_;
   std::shared_ptr<const clock> mono_;
-  clock::time_point admitted_at_;
+  std::int64_t charged_bucket_;  // the tpm bucket the prompt estimate went to
   bool settled_ = false;
 };
 
@@ -223,6 +212,22 @@ class budget_book {
   std::shared_ptr<limit_account> key_account(const std::string& key_id) const;
   /// A tenant's rejection counters, or null.
   std::shared_ptr<const tenant_limit_stats> tenant_stats(const std::string& tenant) const;
+
+  /// One tenant of the current index.
+  struct tenant_view {
+    std::string name;
+    std::shared_ptr<const limit_account> account;
+    std::shared_ptr<const tenant_limit_stats> stats;
+  };
+  /// Every tenant the book holds now — from the configuration file or created through the admin
+  /// API — by name, for metrics read at scrape time.
+  std::vector<tenant_view> tenants() const;
+
+  /// Starts the new budget period of every account (tenant and key) whose period has ended at
+  /// the wall clock's now, requested or not, so that spend drops at the UTC boundary for an idle
+  /// account too. Called every second by the process (see runtime/period_sweep.hpp). Returns how
+  /// many accounts started a new period.
+  std::size_t roll_periods();
 
   /// One budget to rebuild at start: who, and since when its current period runs.
   struct seed_request {

@@ -9,9 +9,13 @@
 
 #include "actors/admission.hpp"
 #include "actors/health_filter.hpp"
+#include "actors/journal_replay.hpp"
 #include "actors/lease_admission.hpp"
+#include "actors/provider_diff.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
+#include "actors/provisional_record.hpp"
+#include "actors/record_id.hpp"
 #include "actors/router.hpp"
 #include "actors/request_actor.hpp"
 
@@ -76,22 +80,29 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
   if (!ports_.wall) ports_.wall = std::make_shared<system_wall_clock>();
   budgets_ = std::make_shared<budget_book>(*config_, ports_.wall, ports_.time);
   if (ports_.leases) budgets_->enable_leases();
-  // Before the usage writer exists, so the store has a single user (its port contract).
-  if (ports_.usage) seed_error_ = seed_spend(*budgets_, *ports_.usage);
+  // Before the usage writer exists, so the store has a single user (its port contract); the
+  // journal's leftovers first, so that the spend read back includes them.
+  std::vector<journaled_record> unstored;
+  if (ports_.usage && ports_.journal) {
+    std::string error;
+    unstored =
+        replay_leftovers(*ports_.journal, *ports_.usage, usage_writer_options{}.batch_size, error);
+    // Budgets would start without the spend of those records: as when the spend cannot be read.
+    if (!unstored.empty() && !budgets_->seed_requests().empty())
+      seed_error_ = "the journal's records could not be stored: " + error;
+  }
+  if (ports_.usage && seed_error_.empty()) seed_error_ = seed_spend(*budgets_, *ports_.usage);
   if (ports_.usage) {
     usage_writer_options spool;
     spool.max_pending = config_->server.usage_spool_records;
-    usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_, spool);
+    usage_writer_ = spawn_usage_writer(system_, ports_.usage, usage_stats_, spool, ports_.journal);
+    for (auto& r : unstored) caf::anon_send(usage_writer_, std::move(r));
   }
-  for (const auto& prov : config_->providers) {
-    auto s = std::make_shared<provider_stats>();
-    s->name = prov.name;
-    s->limit = prov.max_in_flight;  // before any provider actor runs: the fast path reads it
-    s->health.configure(prov);
-    stats_.push_back(std::move(s));
-  }
-  provider_supervisor_ = system_.spawn(
-      provider_supervisor, provider_supervisor_args{config_, stats_, ports_.time, routes_});
+  std::vector<std::shared_ptr<provider_stats>> stats;
+  for (const auto& prov : config_->providers) stats.push_back(make_provider_stats(prov));
+  provider_supervisor_ =
+      system_.spawn(provider_supervisor,
+                    provider_supervisor_args{config_, std::move(stats), ports_.time, routes_});
   // Wait for the first routing snapshot, so that `submit` never sees an empty one.
   caf::scoped_actor self{system_};
   self->request(provider_supervisor_, caf::infinite, caf::get_atom::value)
@@ -101,6 +112,7 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
 gateway::~gateway() { stop(); }
 
 void gateway::submit(request_context ctx) {
+  if (ctx.record_id.empty()) ctx.record_id = new_record_id();
   population_->in_flight.fetch_add(1, std::memory_order_relaxed);
   population_->started_total.fetch_add(1, std::memory_order_relaxed);
   dispatch(std::move(ctx), lease_mode::wait);
@@ -154,6 +166,8 @@ void gateway::dispatch(request_context ctx, lease_mode mode) {
       first = p.targets.front();
       first_slot = std::make_shared<provider_slot>(first->provider_actor, first->stats);
       first_spec = std::move(spec).value();
+      if (usage_writer_ && ports_.journal)
+        journal_before_last_bytes(first_spec, ctx, ports_.journal);
     }
   }
 
@@ -200,6 +214,14 @@ bool gateway::reload(config::snapshot_ptr next, std::chrono::milliseconds timeou
   self->request(provider_supervisor_, timeout, reload_atom::value, std::move(next))
       .receive([&](const routing_table_ptr&) { done = true; }, [](const caf::error&) {});
   return done;
+}
+
+std::vector<std::shared_ptr<provider_stats>> gateway::provider_stats_list() const {
+  return routes()->stats();
+}
+
+routing_table_ptr gateway::routes() const {
+  return routes_->load(std::memory_order_acquire);
 }
 
 caf::actor gateway::provider_actor_for_test(std::size_t index) const {

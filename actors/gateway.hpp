@@ -19,6 +19,7 @@
 #include "actors/ports/request_observer.hpp"
 #include "actors/ports/response_sink.hpp"
 #include "actors/ports/upstream_transport.hpp"
+#include "actors/ports/usage_journal.hpp"
 #include "actors/ports/usage_store.hpp"
 #include "actors/provider_stats.hpp"
 #include "actors/usage_writer.hpp"
@@ -30,6 +31,8 @@ namespace switchyard::actors {
 /// One authenticated, decoded request, ready for the control plane.
 struct request_context {
   std::string request_id;
+  /// The id of this request's usage record (see record_id.hpp); `submit` draws one when empty.
+  std::string record_id;
   const config::tenant_config* tenant = nullptr;  ///< lives in `tenant_owner`
   const config::key_config* key = nullptr;  ///< the key used; lives in `tenant_owner`; may be null
   /// Keeps `tenant` and `key` alive: tenants change at run time (admin API, reload), and a
@@ -64,6 +67,9 @@ class gateway {
     std::shared_ptr<const clock> time;           ///< null = steady clock
     std::shared_ptr<usage_store> usage;          ///< null = usage records are not stored
     std::shared_ptr<const wall_clock> wall;      ///< null = system clock (budget periods)
+    /// Write-ahead journal of usage records (null = records wait in memory only). Its leftovers
+    /// from an earlier run are stored when the gateway is built.
+    std::shared_ptr<usage_journal> journal;
     /// Shared budget leases (`counters: redis://…`); null = budgets are this node's alone.
     std::shared_ptr<lease_source> leases;
   };
@@ -79,10 +85,13 @@ class gateway {
   /// The configuration this gateway was built from.
   const config::snapshot_ptr& config() const noexcept { return config_; }
 
-  /// Live per-provider figures, in `config()->providers` order.
-  const std::vector<std::shared_ptr<provider_stats>>& provider_stats_list() const noexcept {
-    return stats_;
-  }
+  /// Live per-provider figures of the providers routed now, in `routes()->config()->providers`
+  /// order (a reload may add, replace or remove providers).
+  std::vector<std::shared_ptr<provider_stats>> provider_stats_list() const;
+
+  /// The routing table requests start with now: the current config's providers, their actors
+  /// and stats, in one consistent snapshot.
+  std::shared_ptr<const routing_table> routes() const;
 
   /// The monotonic clock the providers' health (circuit, cooldown) is measured on.
   const clock& time() const noexcept { return *ports_.time; }
@@ -107,15 +116,20 @@ class gateway {
   /// The usage writer's figures (all zero without a usage store).
   const usage_writer_stats& usage_stats() const noexcept { return *usage_stats_; }
 
+  /// The usage journal's figures; null without a journal.
+  const journal_stats* journal_figures() const noexcept {
+    return ports_.journal ? &ports_.journal->stats() : nullptr;
+  }
+
   /// Writes every usage record still waiting (after the runtime has drained requests), then
   /// stops the usage writer and the provider actors. False when records could not be stored
   /// within `flush_timeout`.
   bool stop(std::chrono::milliseconds flush_timeout = std::chrono::seconds(10));
 
-  /// Hot reload: routes requests by `next` (models, targets, prices) from now on; requests
-  /// already started keep their routes. `next` must have the same providers, in the same order,
-  /// as the running config (runtime/config_reload.hpp checks). Blocks until the new routes are
-  /// published; false when the supervisor did not answer within `timeout`.
+  /// Hot reload: routes requests by `next` (providers, models, targets, prices) from now on, in
+  /// one step; requests already started keep their routes, and the provider actors and settings
+  /// those name (see provider_supervisor). Blocks until the new routes are published; false when
+  /// the supervisor did not answer within `timeout`.
   bool reload(config::snapshot_ptr next,
               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
@@ -133,7 +147,6 @@ class gateway {
   caf::actor_system& system_;
   config::snapshot_ptr config_;
   ports ports_;
-  std::vector<std::shared_ptr<provider_stats>> stats_;
   std::shared_ptr<request_population> population_;
   std::shared_ptr<std::atomic<std::shared_ptr<const routing_table>>> routes_;
   caf::actor provider_supervisor_;

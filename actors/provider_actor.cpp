@@ -8,6 +8,7 @@
 #include "actors/mailbox_size.hpp"
 #include "actors/messages.hpp"
 #include "actors/provider_slot.hpp"
+#include "actors/provider_supervisor.hpp"  // snapshot_ptr as a message type
 
 namespace switchyard::actors {
 
@@ -105,6 +106,25 @@ caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider
         self->state.wake_up_pending = false;
         expire_waiters(self);
         schedule_wake_up(self);
+      },
+      [=](reconfigure_atom, config::snapshot_ptr config, std::size_t index) {
+        auto& st = self->state;
+        if (index >= config->providers.size()) return;  // the supervisor never sends one
+        st.args.provider = &config->providers[index];
+        st.args.config = std::move(config);
+        st.max_queue = st.args.provider->max_queue;
+        st.args.stats->limit.store(st.args.provider->max_in_flight);
+        if (!st.args.provider->enabled) {
+          // As if they had asked now: a disabled provider admits nobody.
+          while (!st.queue.empty()) {
+            auto promise = std::move(st.queue.front().promise);
+            st.queue.pop_front();
+            publish_queue(self);
+            promise.deliver(admission::disabled, slot_ptr{});
+          }
+          return;
+        }
+        admit_waiters(self);  // a raised limit frees slots for those waiting at once
       },
   };
 }

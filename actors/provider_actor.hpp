@@ -6,6 +6,7 @@
 #include <memory>
 
 #include <deque>
+#include <caf/atom.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
@@ -17,6 +18,9 @@
 
 namespace switchyard::actors {
 
+/// `(reconfigure_atom, config::snapshot_ptr, std::size_t index)`: a hot reload kept this provider
+/// (same name, same upstream; see provider_diff.hpp) with possibly new settings.
+using reconfigure_atom = caf::atom_constant<caf::atom("reconfig")>;
 
 /// Spawn arguments of a provider actor.
 struct provider_args {
@@ -48,6 +52,9 @@ struct provider_state {
 /// - `(release_atom)`: sent by a slot's destructor when someone is queued; admits waiters.
 /// - `(expire_atom)`: self-sent wake-up; answers waiters whose deadline passed (by the clock
 ///   port, so tests drive it with a manual clock).
+/// - `(reconfigure_atom, snapshot_ptr, index)`: from now on admits by `providers[index]` of the
+///   new config (limit, queue, enabled); waiters keep their place and deadline, or hear
+///   `disabled` when the provider is now disabled.
 caf::behavior provider_actor(caf::stateful_actor<provider_state>* self, provider_args args);
 
 }  // namespace switchyard::actors

@@ -91,8 +91,8 @@ class provider_health {
   // ---- cluster (see docs/architecture.md, "Cluster counters") --------------------------------
 
   /// Called with the ejection's length each time this node ejects the provider, so that the
-  /// other nodes eject it too. It runs under this provider's lock: it must only queue. Set
-  /// before any request.
+  /// other nodes eject it too. It runs under this provider's lock: it must only queue. May be
+  /// set (again) at any time.
   void on_eject(std::function<void(clock::duration)> listener);
 
   /// Another node ejected this provider for `d`: stop sending to it until `now + d` (then probe

@@ -1,9 +1,10 @@
-// Provider supervision: monitor, restart, republish.
+// Provider supervision: monitor, restart, republish, and apply reloads.
 #include "actors/provider_supervisor.hpp"
 
 #include <caf/all.hpp>
 
 #include "actors/provider_actor.hpp"
+#include "actors/provider_diff.hpp"
 
 namespace switchyard::actors {
 
@@ -22,6 +23,37 @@ void publish(self_ptr self) {
   st.args.routes->store(
       std::make_shared<const routing_table>(st.args.config, st.providers, st.args.stats),
       std::memory_order_release);
+}
+
+// Hot reload with provider changes: kept providers keep their actor (told the new settings) and
+// stats; added and replaced ones get a new actor and fresh stats; retired actors leave the lists,
+// so nothing restarts them and the next routing table no longer names them. A retired actor
+// serves whoever still holds an older table (requests in flight, their failovers) and ends when
+// the last reference to it goes (CAF stops an actor nobody can reach): that is its drain.
+void apply_reload(self_ptr self, config::snapshot_ptr next) {
+  auto& st = self->state;
+  const auto plan = plan_providers(st.args.config->providers, next->providers);
+  std::vector<caf::actor> actors(next->providers.size());
+  std::vector<std::shared_ptr<provider_stats>> stats(next->providers.size());
+  for (std::size_t i = 0; i < next->providers.size(); ++i) {
+    if (plan.changes[i] == provider_change::kept) {
+      const auto old = *plan.running[i];
+      actors[i] = st.providers[old];
+      stats[i] = st.args.stats[old];
+      // Before the new table is published, so the fast path admits by the new limit at once.
+      stats[i]->limit.store(next->providers[i].max_in_flight);
+      self->send(actors[i], reconfigure_atom::value, next, i);
+    } else {
+      stats[i] = make_provider_stats(next->providers[i]);
+    }
+  }
+  for (auto old : plan.retired) self->demonitor(st.providers[old]);
+  st.args.config = std::move(next);
+  st.args.stats = std::move(stats);
+  st.providers = std::move(actors);
+  for (std::size_t i = 0; i < st.providers.size(); ++i)
+    if (!st.providers[i]) st.providers[i] = spawn_provider(self, i);
+  publish(self);
 }
 
 }  // namespace
@@ -55,10 +87,7 @@ caf::behavior provider_supervisor(caf::stateful_actor<provider_supervisor_state>
   return {
       [=](caf::get_atom) { return self->state.args.routes->load(std::memory_order_acquire); },
       [=](reload_atom, config::snapshot_ptr config) {
-        // Running provider actors keep the provider settings they started with (the same ones);
-        // restarts from now on read the new config.
-        self->state.args.config = std::move(config);
-        publish(self);
+        apply_reload(self, std::move(config));
         return self->state.args.routes->load(std::memory_order_acquire);
       },
   };

@@ -17,7 +17,7 @@
 
 namespace switchyard::actors {
 
-/// `(reload_atom, config::snapshot_ptr)`: route by a new config whose providers are unchanged.
+/// `(reload_atom, config::snapshot_ptr)`: route by a new config (its providers may differ).
 using reload_atom = caf::atom_constant<caf::atom("reload")>;
 
 /// Where the supervisor publishes routing snapshots.
@@ -40,9 +40,10 @@ struct provider_supervisor_state {
 
 /// The supervisor's behavior. `(caf::get_atom)` → `routing_table_ptr` (the current snapshot;
 /// answering it also proves the first snapshot is published). `(reload_atom, snapshot_ptr)` →
-/// `routing_table_ptr`: publishes routes of the new config over the running provider actors
-/// (hot reload; the caller has checked that the providers are the same, in the same order). An exit
-/// message stops every provider actor, then the supervisor.
+/// `routing_table_ptr`: publishes routes of the new config in one step (hot reload): providers
+/// kept by name and upstream keep their actor and stats, added and re-pointed ones get new
+/// actors, removed ones leave the routes and drain (see provider_diff.hpp). An exit message
+/// stops every provider actor, then the supervisor.
 caf::behavior provider_supervisor(caf::stateful_actor<provider_supervisor_state>* self,
                                   provider_supervisor_args args);
 

@@ -12,6 +12,8 @@
 #include "actors/cost.hpp"
 #include "actors/messages.hpp"
 #include "actors/provider_slot.hpp"
+#include "actors/provisional_record.hpp"
+#include "actors/record_id.hpp"
 #include "actors/router.hpp"
 #include "actors/usage_writer.hpp"
 #include "protocols/upstream_request.hpp"
@@ -57,7 +59,13 @@ void finish(self_ptr self) {
   }
   rec.finished_at = std::chrono::system_clock::now();
   if (st.args.ports.observer) st.args.ports.observer->on_request_done(rec);
-  if (st.args.usage_writer) self->send(st.args.usage_writer, std::move(rec));
+  if (st.args.usage_writer && st.args.ports.journal) {
+    // On disk before it is queued: a node killed from here on still stores it at its next start.
+    auto ticket = st.args.ports.journal->append(rec);
+    self->send(st.args.usage_writer, journaled_record{std::move(rec), ticket});
+  } else if (st.args.usage_writer) {
+    self->send(st.args.usage_writer, std::move(rec));
+  }
   self->quit();
 }
 
@@ -157,6 +165,8 @@ request_state::attempt launch(self_ptr self, const route_target* target, slot_pt
   auto& st = self->state;
   ++attempts_of(st, target->model);
   spec.attempt_id = st.next_attempt_id++;
+  if (st.args.usage_writer && st.args.ports.journal)
+    journal_before_last_bytes(spec, st.args.ctx, st.args.ports.journal);
   ++st.record.attempts;
   request_state::attempt a{spec.attempt_id, std::move(slot), nullptr, target,
                            health_ticket{target->stats, st.args.ports.time->now()}};
@@ -460,6 +470,7 @@ caf::behavior request_actor(caf::stateful_actor<request_state>* self, request_ar
   const auto& ctx = st.args.ctx;
   auto& rec = st.record;
   rec.request_id = ctx.request_id;
+  rec.record_id = ctx.record_id.empty() ? new_record_id() : ctx.record_id;
   rec.tenant = ctx.tenant != nullptr ? ctx.tenant->name : std::string{};
   rec.key_prefix = ctx.key_prefix;
   rec.key_id = ctx.key_id;

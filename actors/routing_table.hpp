@@ -1,6 +1,6 @@
 // The immutable routing snapshot: for each model its targets with their provider actors. The
-// provider supervisor publishes a new one whenever a provider actor is (re)started; request actors
-// read whichever is current when they start.
+// provider supervisor publishes a new one whenever a provider actor is (re)started or a reload
+// changes the config; request actors read whichever is current when they start.
 #pragma once
 
 #include <memory>
@@ -44,10 +44,13 @@ class routing_table {
 
   const config::snapshot_ptr& config() const noexcept { return config_; }
   const std::vector<caf::actor>& provider_actors() const noexcept { return providers_; }
+  /// The live figures of every provider, in `config()->providers` order.
+  const std::vector<std::shared_ptr<provider_stats>>& stats() const noexcept { return stats_; }
 
  private:
   config::snapshot_ptr config_;
   std::vector<caf::actor> providers_;
+  std::vector<std::shared_ptr<provider_stats>> stats_;
   std::unordered_map<std::string, route> routes_;
 };
 

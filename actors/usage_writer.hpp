@@ -15,6 +15,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/ports/request_observer.hpp"
+#include "actors/ports/usage_journal.hpp"
 #include "actors/ports/usage_store.hpp"
 
 namespace switchyard::actors {
@@ -47,15 +48,18 @@ struct usage_writer_options {
   std::size_t max_pending = 1'000'000;                  ///< spool bound while the store fails
 };
 
-/// Spawns the writer (detached). Messages: `request_record` (queue it), `flush_atom` (write what
+/// Spawns the writer (detached). Messages: `request_record` (queue it), `journaled_record` (queue
+/// it; once stored, its ticket goes back to `journal`), `flush_atom` (write what
 /// waits now; as a request, answers `true` once nothing waits or `false` when the store failed),
 /// `(lookup_atom, request_id, key_id)` (answers a `usage_lookup`: the newest record of that
 /// request made with that key, whether still waiting or stored).
 caf::actor spawn_usage_writer(caf::actor_system& system, std::shared_ptr<usage_store> store,
                               std::shared_ptr<usage_writer_stats> stats,
-                              usage_writer_options options = {});
+                              usage_writer_options options = {},
+                              std::shared_ptr<usage_journal> journal = nullptr);
 
 }  // namespace switchyard::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::request_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::usage_lookup)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(switchyard::actors::journaled_record)

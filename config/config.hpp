@@ -50,6 +50,12 @@ struct server_config {
   /// `fail_closed_on_storage_error`: with the spool full, refuse requests (503) rather than
   /// serve requests whose usage record would be lost.
   bool fail_closed_on_storage_error = true;
+  /// `spool_dir`: the usage journal's directory (write-ahead log of usage records, replayed at
+  /// start); each node needs its own. Relative paths are from the working directory. Unset:
+  /// `spool` next to a `sqlite://` file (var/spool with the default storage), else var/spool.
+  std::string spool_dir = "var/spool";
+  /// `spool_fsync`: fdatasync the journal after every record (survives power loss; costly).
+  bool spool_fsync = false;
   bool metrics = true;  ///< `metrics`: false = no /metrics route and no per-request counting
   observability_config observability;  ///< `access_log`, `log_level`
 };
@@ -79,6 +85,7 @@ struct upstream_timeouts {
   milliseconds first_byte{60'000};    ///< `first_byte_timeout_ms`: request write starts → response header
   milliseconds idle{30'000};          ///< `idle_timeout_ms`: between two stream chunks
   milliseconds total{600'000};        ///< `total_timeout_ms`: whole exchange
+  bool operator==(const upstream_timeouts&) const = default;  ///< a reload compares them
 };
 
 /// `providers[].circuit` — outlier ejection (as Envoy's): enough failures eject the provider for
@@ -92,6 +99,7 @@ struct circuit_config {
   milliseconds base_ejection{1'000};   ///< `base_ejection_ms`
   milliseconds max_ejection{4'000};    ///< `max_ejection_ms`
   std::uint32_t half_open_probes = 1;  ///< `half_open_probes`: concurrent probes when half-open
+  bool operator==(const circuit_config&) const = default;  ///< a reload compares them
 };
 
 /// `providers[].retry_budget` — re-attempts caused by this provider's failures, at most `percent`
@@ -100,6 +108,7 @@ struct retry_budget_config {
   double percent = 20;            ///< `percent`
   std::uint32_t min_retries = 3;  ///< `min_retries`
   milliseconds window{10'000};    ///< `window_ms`
+  bool operator==(const retry_budget_config&) const = default;  ///< a reload compares them
 };
 
 /// `providers[].hedge_budget` — gRPC-style throttling of hedges sent to this provider: each hedge
@@ -107,6 +116,7 @@ struct retry_budget_config {
 struct hedge_budget_config {
   double max_tokens = 10;    ///< `max_tokens`
   double token_ratio = 0.1;  ///< `token_ratio`
+  bool operator==(const hedge_budget_config&) const = default;  ///< a reload compares them
 };
 
 /// `providers[].mock` — how the in-process mock behaves (for demos and tests).
@@ -114,6 +124,7 @@ struct mock_settings {
   milliseconds latency{0};           ///< `latency_ms`: before the first byte
   double tokens_per_second = 0;      ///< `tokens_per_second`: stream pacing; 0 = as fast as possible
   std::uint32_t reply_tokens = 0;    ///< `reply_tokens`: 0 = a short fixed demo reply
+  bool operator==(const mock_settings&) const = default;  ///< a reload compares them
 };
 
 /// A parsed `base_url`.
@@ -122,6 +133,7 @@ struct url {
   std::string host;          ///< host name or address, no brackets
   std::uint16_t port = 0;    ///< explicit or the scheme's default
   std::string base_path;     ///< path prefix without trailing slash, e.g. "/v1"
+  bool operator==(const url&) const = default;  ///< a reload compares them
 };
 
 /// One configured upstream endpoint.
@@ -151,6 +163,8 @@ struct provider_config {
   bool zdr = false;                  ///< `zdr`: zero data retention agreed
   std::string region;                ///< `region`, e.g. "eu", "us"; empty = unknown
   int line = 0;                      ///< where it was defined, for messages
+  /// Every field, `line` included (a reload compares providers with `line` cleared).
+  bool operator==(const provider_config&) const = default;
 };
 
 /// `models[].strategy`: how a model's targets are ordered for each request (see

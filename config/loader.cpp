@@ -217,6 +217,7 @@ class loader {
       read_server(*e);
     if (auto* e = top.find("storage"))
       read_storage(*e);
+    if (!spool_dir_given_) snap_->server.spool_dir = default_spool_dir(snap_->storage);
     if (auto* e = top.find("counters"))
       read_counters(*e);
     if (auto* e = top.find("cluster"))
@@ -459,6 +460,17 @@ class loader {
     return s;
   }
 
+  // Without `server.spool_dir`: next to a SQLite file (so gateways with separate files never
+  // share a journal directory), var/spool otherwise.
+  static std::string default_spool_dir(const std::string& storage) {
+    constexpr std::string_view sqlite = "sqlite://";
+    if (storage.rfind(sqlite, 0) != 0) return "var/spool";
+    const std::string path = storage.substr(sqlite.size());
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return "spool";
+    return path.substr(0, slash + 1) + "spool";
+  }
+
   // --- sections ------------------------------------------------------------------------------
 
   void read_server(const entry& e) {
@@ -466,7 +478,8 @@ class loader {
                        {"listen", "max_header_bytes", "max_body_bytes", "read_timeout_ms",
                         "idle_timeout_ms", "write_timeout_ms", "drain_timeout_ms", "max_connections",
                         "io_threads", "actor_threads", "admin_key", "usage_spool_records",
-                        "fail_closed_on_storage_error", "metrics", "access_log", "log_level"},
+                        "fail_closed_on_storage_error", "metrics", "access_log", "log_level",
+                        "spool_dir", "spool_fsync"},
                        true);
     server_config& s = snap_->server;
     if (auto* l = m.find("listen")) {
@@ -499,6 +512,12 @@ class loader {
       s.usage_spool_records = static_cast<std::size_t>(integer(*v, 1, 100'000'000));
     if (auto* v = m.find("fail_closed_on_storage_error"))
       s.fail_closed_on_storage_error = boolean(*v);
+    if (auto* v = m.find("spool_dir")) {
+      s.spool_dir = text(*v, "a directory path");
+      spool_dir_given_ = true;
+      if (s.spool_dir.empty()) fail(*v, "must name a directory, e.g. var/spool");
+    }
+    if (auto* v = m.find("spool_fsync")) s.spool_fsync = boolean(*v);
     if (auto* v = m.find("admin_key")) {
       // Empty (e.g. "${SWITCHYARD_ADMIN_KEY:-}") turns the admin API off.
       std::string key = text(*v, "a string", true);
@@ -1173,6 +1192,7 @@ class loader {
   const env_lookup& env_;
   snapshot* snap_ = nullptr;
   std::optional<entry> admin_key_;  // server.admin_key, checked against tenant keys at the end
+  bool spool_dir_given_ = false;    // server.spool_dir set (else derived from storage)
   std::map<std::string, std::string> key_owners_;  // key hash -> path of the key that set it
 };
 

@@ -11,7 +11,7 @@
 #include "config/loader.hpp"
 #include "protocols/json_util.hpp"
 #include "runtime/admin_api.hpp"
-#include "runtime/sqlite_usage_store.hpp"
+#include "runtime/storage_open.hpp"
 
 namespace switchyard::runtime {
 
@@ -289,7 +289,8 @@ void print_admin_usage(std::ostream& os) {
         "Works offline on the store named by the config's storage: (default config: "
      << default_config
      << ").\n"
-        "A running gateway applies CLI changes at its next SIGHUP or restart.\n"
+        "A running gateway applies CLI changes at its next SIGHUP or restart (over postgres://\n"
+        "storage, at once).\n"
         "Exit codes: 0 done, 1 refused or failed (reason on stderr), 2 bad command line.\n";
 }
 
@@ -310,13 +311,9 @@ int run_admin_cli(const std::vector<std::string>& args, std::ostream& out, std::
     err << loaded.error().to_string() << "\n";
     return 1;
   }
-  const auto path = sqlite_path_of(loaded.value()->storage);
-  if (path.empty()) {
-    err << "switchyard admin: storage: only sqlite:// stores are supported by this build\n";
-    return 1;
-  }
   std::string error;
-  auto store = admin_store::open(path, error);
+  // Over PostgreSQL the change is announced like any other: running gateways apply it at once.
+  auto store = open_admin_store(loaded.value()->storage, "cli", error);
   if (!store) {
     err << "switchyard admin: " << error << "\n";
     return 1;

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/gateway.hpp"
+#include "actors/routing_table.hpp"
 #include "config/key_hash.hpp"
 #include "runtime/admin_json.hpp"
 #include "runtime/http_channel.hpp"
@@ -131,8 +132,9 @@ void write_circuit(json_writer& w, const actors::provider_health& h,
 }  // namespace
 
 std::string providers_body(const actors::gateway& gw) {
-  const auto& providers = gw.config()->providers;
-  const auto& stats = gw.provider_stats_list();
+  const auto routes = gw.routes();  // the providers routed now and their figures, in one piece
+  const auto& providers = routes->config()->providers;
+  const auto& stats = routes->stats();
   rapidjson::StringBuffer buf;
   json_writer w{buf};
   w.StartObject();

@@ -1,8 +1,8 @@
 // The admin store: tenants and keys created at run time, and the audit log of every admin change,
-// in the same SQLite file as the usage records (`storage:`). A thin SQL layer: the admin API
-// (admin_api.hpp) decides what a change means and wraps each one in a `transaction`, so that a
-// rejected or failed change leaves nothing behind. One store per thread (the admin worker, or the
-// offline CLI); SQLite's busy timeout arbitrates with the usage writer's connection.
+// in the same database as the usage records (`storage:`, SQLite or PostgreSQL). A thin SQL layer:
+// the admin API (admin_api.hpp) decides what a change means and wraps each one in a
+// `transaction`, so that a rejected or failed change leaves nothing behind. One store per thread
+// (the admin worker, or the offline CLI).
 #pragma once
 
 #include <cstdint>
@@ -10,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-struct sqlite3;
 
 namespace switchyard::runtime {
 
@@ -61,19 +59,19 @@ struct usage_total {
   double cost_usd = 0;
 };
 
+/// The admin store's interface: SQLite (sqlite_admin_store.hpp) or PostgreSQL
+/// (pg_admin_store.hpp), chosen by `storage:` (storage_open.hpp).
 class admin_store {
  public:
-  /// Current schema version (PRAGMA user_version once migrated).
-  static constexpr int schema_version = 1;
-
-  /// Opens the database at `path` (created with its directory when missing) and creates or
-  /// migrates the admin tables. Empty `error` on success; the error is log-safe.
+  /// Opens the SQLite store at `path` (see sqlite_admin_store.hpp). Empty `error` on success;
+  /// the error is log-safe.
   static std::unique_ptr<admin_store> open(const std::string& path, std::string& error);
-  ~admin_store();
+  virtual ~admin_store() = default;
+  admin_store() = default;
   admin_store(const admin_store&) = delete;
   admin_store& operator=(const admin_store&) = delete;
 
-  /// Holds a write transaction (BEGIN IMMEDIATE); rolls back unless `commit` succeeded.
+  /// Holds a write transaction; rolls back unless `commit` succeeded.
   class transaction {
    public:
     explicit transaction(admin_store& store);
@@ -90,44 +88,50 @@ class admin_store {
     bool open_ = false;
   };
 
-  // Every call below returns false with a log-safe `error` when SQLite fails.
+  // Every call below returns false with a log-safe `error` when the database fails.
 
-  bool tenants(std::vector<stored_tenant>& out, std::string& error);
-  bool find_tenant(const std::string& name, std::optional<stored_tenant>& out, std::string& error);
-  bool insert_tenant(const stored_tenant& t, std::string& error);
-  bool update_tenant(const std::string& name, const std::string& spec, std::int64_t now_ms,
-                     std::string& error);
-  bool delete_tenant(const std::string& name, std::string& error);
+  virtual bool tenants(std::vector<stored_tenant>& out, std::string& error) = 0;
+  virtual bool find_tenant(const std::string& name, std::optional<stored_tenant>& out,
+                           std::string& error) = 0;
+  virtual bool insert_tenant(const stored_tenant& t, std::string& error) = 0;
+  virtual bool update_tenant(const std::string& name, const std::string& spec, std::int64_t now_ms,
+                             std::string& error) = 0;
+  virtual bool delete_tenant(const std::string& name, std::string& error) = 0;
 
   /// Keys of `tenant`, or every key when it is empty; oldest first.
-  bool keys(const std::string& tenant, std::vector<stored_key>& out, std::string& error);
-  bool find_key(const std::string& id, std::optional<stored_key>& out, std::string& error);
-  bool insert_key(const stored_key& k, std::string& error);
+  virtual bool keys(const std::string& tenant, std::vector<stored_key>& out,
+                    std::string& error) = 0;
+  virtual bool find_key(const std::string& id, std::optional<stored_key>& out,
+                        std::string& error) = 0;
+  virtual bool insert_key(const stored_key& k, std::string& error) = 0;
   /// Revokes `id` at `now_ms` (no-op for a key already revoked).
-  bool revoke_key(const std::string& id, std::int64_t now_ms, std::string& error);
+  virtual bool revoke_key(const std::string& id, std::int64_t now_ms, std::string& error) = 0;
   /// Revokes every active key of `tenant`.
-  bool revoke_tenant_keys(const std::string& tenant, std::int64_t now_ms, std::string& error);
+  virtual bool revoke_tenant_keys(const std::string& tenant, std::int64_t now_ms,
+                                  std::string& error) = 0;
   /// Sets (or clears, with nullopt) the expiry of `id`.
-  bool set_key_expiry(const std::string& id, std::optional<std::int64_t> at_ms, std::string& error);
+  virtual bool set_key_expiry(const std::string& id, std::optional<std::int64_t> at_ms,
+                              std::string& error) = 0;
 
-  bool append_audit(const audit_entry& e, std::string& error);
+  virtual bool append_audit(const audit_entry& e, std::string& error) = 0;
   /// The newest `limit` entries with an id below `before_id` (0 = from the newest), newest first.
-  bool audit(std::int64_t before_id, std::size_t limit, std::vector<audit_entry>& out,
-             std::string& error);
+  virtual bool audit(std::int64_t before_id, std::size_t limit, std::vector<audit_entry>& out,
+                     std::string& error) = 0;
 
   /// Usage records finished in [from_ms, to_ms), grouped, ordered by group. Reads the `usage`
   /// table the usage store creates (an absent table reads as no records).
-  bool usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_group by,
-                    std::vector<usage_total>& out, std::string& error);
+  virtual bool usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_group by,
+                            std::vector<usage_total>& out, std::string& error) = 0;
   /// The cost of `tenant`'s usage records (of key `key_id` only, unless empty) finished at or
   /// after `since_ms`, in `out` (0 without a `usage` table). Seeds budgets added at run time.
-  bool spend_since(const std::string& tenant, const std::string& key_id, std::int64_t since_ms,
-                   double& out, std::string& error);
+  virtual bool spend_since(const std::string& tenant, const std::string& key_id,
+                           std::int64_t since_ms, double& out, std::string& error) = 0;
 
- private:
-  explicit admin_store(sqlite3* db) : db_(db) {}
-  bool exec(const char* sql, std::string& error);
-  sqlite3* db_;
+ protected:
+  /// Starts, commits and abandons the write transaction `transaction` holds.
+  virtual bool begin_transaction(std::string& error) = 0;
+  virtual bool commit_transaction(std::string& error) = 0;
+  virtual void rollback_transaction() = 0;
 };
 
 }  // namespace switchyard::runtime

@@ -173,6 +173,12 @@ void attempt_base::begin_stream() {
   streaming_ = true;
 }
 
+void attempt_base::before_last_bytes(unsigned status) {
+  if (announced_ || !spec_.before_last_bytes) return;
+  announced_ = true;
+  spec_.before_last_bytes(usage_, status);
+}
+
 void attempt_base::end_stream() {
   stream_ended_ = true;
   channel_->end_stream();

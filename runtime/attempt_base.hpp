@@ -65,6 +65,9 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   void begin_stream();
   /// Ends the committed stream normally.
   void end_stream();
+  /// Just before the last bytes of a committed response go out: hands the usage known now to
+  /// `spec_.before_last_bytes` (the provisional usage record), once.
+  void before_last_bytes(unsigned status);
 
   /// A whole 2xx body with `usage.cost` (from `usage_` at the target's prices) in its usage.
   std::string with_cost(std::string body) const;
@@ -115,6 +118,7 @@ class attempt_base : public std::enable_shared_from_this<attempt_base> {
   bool stream_broken_ = false;  // the stream ended with an error event
   bool ended_ = false;          // the final event is out
   bool paused_ = false;         // waiting for the client to drain
+  bool announced_ = false;      // before_last_bytes called
 
  private:
   void send(actors::attempt_event ev);

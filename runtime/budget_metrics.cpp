@@ -48,25 +48,23 @@ void add_budget_families(const actors::gateway& gw, std::vector<prometheus::Metr
   family_builder rejected{"switchyard_tenant_rejected_total",
                           "Requests refused before dispatch: budget (402), rpm or tpm (429)",
                           MetricType::Counter};
+  // The book's index, not the configuration file: tenants created through the admin API have
+  // accounts (and limits) too.
   const auto& book = gw.budgets();
   const auto now = book.wall()->now();
-  for (const auto& t : gw.config()->tenants) {
+  for (const auto& t : book.tenants()) {
     std::vector<prometheus::ClientMetric::Label> l{{"tenant", t.name}};
-    if (auto account = book.tenant_account(t.name)) {
-      if (auto b = account->budget(now)) {
-        budget.add(b->config.usd, l);
-        spend.add(b->spent, l);
-        remaining.add(b->remaining, l);
-        near_cap.add(b->near_cap ? 1 : 0, l);
-        reservations.add(static_cast<double>(b->reservations), l);
-      }
+    if (auto b = t.account->budget(now)) {
+      budget.add(b->config.usd, l);
+      spend.add(b->spent, l);
+      remaining.add(b->remaining, l);
+      near_cap.add(b->near_cap ? 1 : 0, l);
+      reservations.add(static_cast<double>(b->reservations), l);
     }
-    if (auto stats = book.tenant_stats(t.name)) {
-      for (std::size_t r = 0; r < actors::limit_reason_count; ++r) {
-        rejected.add(static_cast<double>(stats->rejected[r].load(std::memory_order_relaxed)),
-                     {{"tenant", t.name},
-                      {"reason", actors::to_string(static_cast<actors::limit_reason>(r))}});
-      }
+    for (std::size_t r = 0; r < actors::limit_reason_count; ++r) {
+      rejected.add(static_cast<double>(t.stats->rejected[r].load(std::memory_order_relaxed)),
+                   {{"tenant", t.name},
+                    {"reason", actors::to_string(static_cast<actors::limit_reason>(r))}});
     }
   }
   for (auto* f : {&budget, &spend, &remaining, &near_cap, &reservations, &rejected})

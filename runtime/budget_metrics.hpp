@@ -1,6 +1,7 @@
 // The tenant budget and rate-limit families of GET /metrics, read from the budget book at scrape
-// time. Labelled by tenant only: tenants come from the configuration, so the series are bounded;
-// key ids never become labels.
+// time. Labelled by tenant only: tenants come from the configuration file or the admin API (an
+// administrator's act, bounded like the file), so the series are bounded; key ids never become
+// labels.
 #pragma once
 
 #include <vector>
@@ -11,7 +12,7 @@
 
 namespace switchyard::runtime {
 
-/// Appends `switchyard_tenant_*` families for every configured tenant of `gw` to `out`.
+/// Appends `switchyard_tenant_*` families for every tenant in `gw`'s budget book to `out`.
 void add_budget_families(const actors::gateway& gw, std::vector<prometheus::MetricFamily>& out);
 
 }  // namespace switchyard::runtime

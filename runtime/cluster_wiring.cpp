@@ -20,12 +20,16 @@ protocols::result<std::shared_ptr<counters_service>, std::string> open_counters(
                                             std::make_shared<actors::steady_clock>());
 }
 
-void start_counters(counters_service& counters, actors::gateway& gw) {
+void announce_ejections(counters_service& counters, const actors::gateway& gw) {
   for (const auto& s : gw.provider_stats_list()) {
     s->health.on_eject([&counters, name = s->name](actors::clock::duration d) {
       counters.publish_ejection(name, std::chrono::duration_cast<std::chrono::milliseconds>(d));
     });
   }
+}
+
+void start_counters(counters_service& counters, actors::gateway& gw) {
+  announce_ejections(counters, gw);
   auto* gateway = &gw;
   auto error =
       counters.start([gateway](const std::string& provider, std::chrono::milliseconds duration) {

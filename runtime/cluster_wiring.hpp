@@ -22,6 +22,10 @@ protocols::result<std::shared_ptr<counters_service>, std::string> open_counters(
 /// Before the first request. `gw` must outlive the service's threads (stop it first).
 void start_counters(counters_service& counters, actors::gateway& gw);
 
+/// Makes every provider `gw` routes to now announce its ejections through `counters` (again
+/// after a reload added providers; those already wired are wired anew, harmlessly).
+void announce_ejections(counters_service& counters, const actors::gateway& gw);
+
 /// Stops the counters service when it goes out of scope: declared after the gateway, it stops
 /// the service's threads (which call into the gateway) before the gateway is destroyed.
 class counters_stopper {

@@ -1,36 +1,16 @@
-// Reload checks (see config_reload.hpp). Providers are compared on their YAML text rather than
-// field by field, so a provider setting added later can never be missed by this check.
+// Reload checks (see config_reload.hpp).
 #include "runtime/config_reload.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include "actors/provider_diff.hpp"
 
 namespace switchyard::runtime {
 
-std::string providers_section(const std::string& path) {
-  try {
-    auto root = YAML::LoadFile(path);
-    return YAML::Dump(root["providers"]);
-  } catch (const std::exception&) {
-    return {};
-  }
-}
-
-reload_check check_reload(const config::snapshot& running, const std::string& running_providers,
-                          const config::snapshot& next, const std::string& next_providers) {
+reload_check check_reload(const config::snapshot& started, const config::snapshot& routed,
+                          const config::snapshot& next) {
   reload_check out;
-  bool same_providers = !next_providers.empty() && next_providers == running_providers &&
-                        next.providers.size() == running.providers.size();
-  for (std::size_t i = 0; same_providers && i < next.providers.size(); ++i)
-    same_providers = next.providers[i].name == running.providers[i].name &&
-                     next.providers[i].enabled == running.providers[i].enabled &&
-                     next.providers[i].api_key == running.providers[i].api_key;
-  if (!same_providers) {
-    out.refusal =
-        "providers: changed; provider changes take effect only at a restart, so nothing was "
-        "applied";
-    return out;
-  }
-  const auto& a = running.server;
+  out.changes = actors::describe(actors::plan_providers(routed.providers, next.providers),
+                                 routed.providers, next.providers);
+  const auto& a = started.server;
   const auto& b = next.server;
   auto keep = [&out](bool changed, const char* key) {
     if (changed)
@@ -47,8 +27,10 @@ reload_check check_reload(const config::snapshot& running, const std::string& ru
   keep(a.write_timeout != b.write_timeout, "server.write_timeout_ms");
   keep(a.drain_timeout != b.drain_timeout, "server.drain_timeout_ms");
   keep(a.max_connections != b.max_connections, "server.max_connections");
-  keep(running.storage != next.storage, "storage");
-  keep(running.counters != next.counters, "counters");
+  keep(a.spool_dir != b.spool_dir, "server.spool_dir");  // the journal is open, and locked
+  keep(a.spool_fsync != b.spool_fsync, "server.spool_fsync");
+  keep(started.storage != next.storage, "storage");
+  keep(started.counters != next.counters, "counters");
   return out;
 }
 

@@ -1,8 +1,8 @@
 // Hot reload (SIGHUP): what a new config file may change while the gateway runs. Applied live:
-// models (targets, prices, attempts), tenants and their keys, server.admin_key. Refused as a
-// whole, the running config serving on: a file that does not load, or whose `providers:` differ
-// (provider actors, pools and metrics are built at start). Kept until a restart, with a warning
-// naming them: the other `server:` fields, `storage`, `counters`.
+// providers (added, changed, re-pointed, removed; see actors/provider_diff.hpp), models (targets,
+// prices, attempts), tenants and their keys, server.admin_key. Refused, the running config
+// serving on: a file that does not load or validate (config/loader.hpp says why). Kept until a
+// restart, with a warning naming them: the other `server:` fields, `storage`, `counters`.
 #pragma once
 
 #include <string>
@@ -12,18 +12,15 @@
 
 namespace switchyard::runtime {
 
-/// The `providers:` section of the YAML file at `path`, normalized for comparison (as yaml-cpp
-/// emits it). Empty when the file cannot be read or parsed (the loader reports why).
-std::string providers_section(const std::string& path);
-
-/// The verdict on a reload.
+/// What a reload will do, for the log.
 struct reload_check {
-  std::string refusal;                ///< non-empty: nothing is applied, and why
   std::vector<std::string> warnings;  ///< changes that wait for a restart
+  std::vector<std::string> changes;   ///< provider changes applied now, one line each
 };
 
-/// Compares the running config (`running`, whose file had `running_providers`) with `next`.
-reload_check check_reload(const config::snapshot& running, const std::string& running_providers,
-                          const config::snapshot& next, const std::string& next_providers);
+/// Compares `next` with the config the process started with (`started`: the fields only a
+/// restart applies) and with the one routed now (`routed`: its providers).
+reload_check check_reload(const config::snapshot& started, const config::snapshot& routed,
+                          const config::snapshot& next);
 
 }  // namespace switchyard::runtime

@@ -187,6 +187,8 @@ bool http_exchange::relay_body() {
     }
     if (!commit_stream()) return false;
   }
+  // The stream's end event is in `out`: the record goes to the journal before the client has it.
+  if (state == protocols::relay_state::done) before_last_bytes(parser_->status());
   if (!out.empty() && write_stream(std::move(out)) == write_result::gone) return false;
   switch (state) {
     case protocols::relay_state::open:
@@ -245,6 +247,7 @@ void http_exchange::complete_stream() {
   }
   recycle();
   if (!committed_ && !commit_stream()) return;
+  before_last_bytes(parser_->status());
   if (!out.empty() && write_stream(std::move(out)) == write_result::gone) return;
   end_stream();
   report_finished();
@@ -280,6 +283,7 @@ void http_exchange::complete_whole(unsigned status) {
     report_failed(attempt_failure::lost_race, "another attempt answered the client first");
     return;
   }
+  before_last_bytes(status);
   channel_->send_full(status, type, std::move(body), response_headers());
   report_finished();  // carries the commit: one event, one actor wake-up
 }

@@ -15,6 +15,7 @@
 #include "runtime/budget_metrics.hpp"
 #include "runtime/counters_metrics.hpp"
 #include "runtime/health_metrics.hpp"
+#include "runtime/journal_metrics.hpp"
 #include "runtime/access_log.hpp"
 #include "runtime/ingress_stats.hpp"
 #include "runtime/process_stats.hpp"
@@ -93,8 +94,35 @@ void add_process_families(std::vector<prometheus::MetricFamily>& families) {
 
 }  // namespace
 
+// Series of models and providers a reload removed stay registered (a request still finishing may
+// count one, and counters must not go back if they return), but leave the exposition.
+void metrics::drop_unconfigured(std::vector<prometheus::MetricFamily>& families,
+                                const series_set& set) {
+  auto gone = [&set](const prometheus::ClientMetric& m) {
+    for (const auto& l : m.label) {
+      if (l.name == "model" && set.configured_models.count(l.value) == 0) return true;
+      if (l.name == "provider" && !l.value.empty() && set.providers.count(l.value) == 0)
+        return true;
+    }
+    return false;
+  };
+  for (auto& f : families) std::erase_if(f.metric, gone);
+}
+
+// The registered families every model's series are added to (at start and at each reload).
+struct metrics::families {
+  prometheus::Family<prometheus::Counter>* requests = nullptr;
+  prometheus::Family<prometheus::Histogram>* duration = nullptr;
+  prometheus::Family<prometheus::Histogram>* ttfb = nullptr;
+  prometheus::Family<prometheus::Histogram>* overhead = nullptr;
+  prometheus::Family<prometheus::Counter>* tokens = nullptr;
+  prometheus::Family<prometheus::Counter>* attempts = nullptr;
+  prometheus::Family<prometheus::Counter>* cost = nullptr;
+  prometheus::Family<prometheus::Counter>* broken = nullptr;
+};
+
 metrics::metrics(const config::snapshot& config)
-    : registry_(std::make_unique<prometheus::Registry>()) {
+    : registry_(std::make_unique<prometheus::Registry>()), families_(std::make_unique<families>()) {
   auto& requests =
       prometheus::BuildCounter()
           .Name("switchyard_requests_total")
@@ -137,52 +165,15 @@ metrics::metrics(const config::snapshot& config)
                      .Help("Committed streams that ended with an error event, by model")
                      .Register(*registry_);
 
-  const prometheus::Histogram::BucketBoundaries duration_buckets{
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
-  const prometheus::Histogram::BucketBoundaries ttfb_buckets{
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-  // The gateway's own time is sub-millisecond when healthy; the top buckets catch queueing.
-  const prometheus::Histogram::BucketBoundaries overhead_buckets{
-      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
-  constexpr std::array<const char*, 3> directions{"input", "output", "cached"};
-
-  auto add_model = [&](const std::string& name, std::vector<std::string> providers) {
-    if (models_.count(name) != 0) return;
-    model_series s;
-    s.providers.push_back("");
-    for (auto& p : providers)
-      if (std::find(s.providers.begin(), s.providers.end(), p) == s.providers.end())
-        s.providers.push_back(std::move(p));
-    for (const auto& provider : s.providers) {
-      request_counters row{};
-      for (std::size_t r = 0; r < route_count; ++r)
-        for (std::size_t c = 0; c < status_classes; ++c)
-          row[r][c] = &requests.Add({{"model", name},
-                                     {"provider", provider},
-                                     {"status_class", class_labels[c]},
-                                     {"route", route_labels[r]}});
-      s.requests.push_back(row);
-    }
-    for (std::size_t r = 0; r < route_count; ++r)
-      s.duration[r] =
-          &duration.Add({{"model", name}, {"route", route_labels[r]}}, duration_buckets);
-    s.ttfb = &ttfb.Add({{"model", name}}, ttfb_buckets);
-    s.overhead = &overhead.Add({{"model", name}}, overhead_buckets);
-    for (std::size_t d = 0; d < directions.size(); ++d)
-      s.tokens[d] = &tokens.Add({{"model", name}, {"direction", directions[d]}});
-    s.attempts = &attempts.Add({{"model", name}});
-    s.cost = &cost.Add({{"model", name}});
-    s.streams_broken = &broken.Add({{"model", name}});
-    models_.emplace(name, std::move(s));
-  };
-
-  for (const auto& model : config.models) {
-    std::vector<std::string> providers;
-    for (const auto& t : model.targets) providers.push_back(t.provider);
-    add_model(model.name, std::move(providers));
-  }
-  add_model(unknown_model, {});
-  unknown_ = &models_.at(unknown_model);
+  families_->requests = &requests;
+  families_->duration = &duration;
+  families_->ttfb = &ttfb;
+  families_->overhead = &overhead;
+  families_->tokens = &tokens;
+  families_->attempts = &attempts;
+  families_->cost = &cost;
+  families_->broken = &broken;
+  series_.store(make_set(config, nullptr), std::memory_order_release);
 
   for (const auto& tenant : config.tenants) {
     auto& row = tenants_[tenant.name];
@@ -193,13 +184,82 @@ metrics::metrics(const config::snapshot& config)
 
 metrics::~metrics() = default;
 
-const metrics::model_series& metrics::series_for(const std::string& model) const {
-  auto it = models_.find(model);
-  return it == models_.end() ? *unknown_ : it->second;
+metrics::model_series metrics::make_series(const std::string& name,
+                                           const std::vector<std::string>& providers) {
+  const prometheus::Histogram::BucketBoundaries duration_buckets{
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+  const prometheus::Histogram::BucketBoundaries ttfb_buckets{
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  // The gateway's own time is sub-millisecond when healthy; the top buckets catch queueing.
+  const prometheus::Histogram::BucketBoundaries overhead_buckets{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5};
+  constexpr std::array<const char*, 3> directions{"input", "output", "cached"};
+  auto& f = *families_;
+
+  // Family::Add hands back the series it already holds for the same labels: a reload keeps
+  // counting where the previous set stopped.
+  model_series s;
+  s.providers.push_back("");
+  for (const auto& p : providers)
+    if (std::find(s.providers.begin(), s.providers.end(), p) == s.providers.end())
+      s.providers.push_back(p);
+  for (const auto& provider : s.providers) {
+    request_counters row{};
+    for (std::size_t r = 0; r < route_count; ++r)
+      for (std::size_t c = 0; c < status_classes; ++c)
+        row[r][c] = &f.requests->Add({{"model", name},
+                                      {"provider", provider},
+                                      {"status_class", class_labels[c]},
+                                      {"route", route_labels[r]}});
+    s.requests.push_back(row);
+  }
+  for (std::size_t r = 0; r < route_count; ++r)
+    s.duration[r] =
+        &f.duration->Add({{"model", name}, {"route", route_labels[r]}}, duration_buckets);
+  s.ttfb = &f.ttfb->Add({{"model", name}}, ttfb_buckets);
+  s.overhead = &f.overhead->Add({{"model", name}}, overhead_buckets);
+  for (std::size_t d = 0; d < directions.size(); ++d)
+    s.tokens[d] = &f.tokens->Add({{"model", name}, {"direction", directions[d]}});
+  s.attempts = &f.attempts->Add({{"model", name}});
+  s.cost = &f.cost->Add({{"model", name}});
+  s.streams_broken = &f.broken->Add({{"model", name}});
+  return s;
+}
+
+std::shared_ptr<const metrics::series_set> metrics::make_set(const config::snapshot& config,
+                                                             const series_set* previous) {
+  auto set = std::make_shared<series_set>();
+  // Providers each model was ever served by: the earlier ones first, so their rows stay put.
+  std::unordered_map<std::string, std::vector<std::string>> providers;
+  if (previous != nullptr)
+    for (const auto& [name, series] : previous->models)
+      providers[name].assign(series.providers.begin() + 1, series.providers.end());
+  for (const auto& model : config.models) {
+    set->configured_models.insert(model.name);
+    for (const auto& t : model.targets) providers[model.name].push_back(t.provider);
+  }
+  set->configured_models.insert(unknown_model);
+  providers.try_emplace(unknown_model);  // unknown requests have no provider
+  for (const auto& [name, list] : providers) set->models.emplace(name, make_series(name, list));
+  set->unknown = &set->models.at(unknown_model);
+  for (const auto& p : config.providers) set->providers.insert(p.name);
+  return set;
+}
+
+void metrics::reload(const config::snapshot& config) {
+  const auto previous = series_.load(std::memory_order_acquire);
+  series_.store(make_set(config, previous.get()), std::memory_order_release);
+}
+
+const metrics::model_series& metrics::series_for(const series_set& set, const std::string& model) {
+  auto it = set.models.find(model);
+  return it == set.models.end() ? *set.unknown : it->second;
 }
 
 void metrics::on_request_done(const actors::request_record& record) {
-  const auto& s = series_for(record.model);
+  // Held for the whole call: a reload may publish another set meanwhile.
+  const auto set = series_.load(std::memory_order_acquire);
+  const auto& s = series_for(*set, record.model);
   std::size_t row = 0;
   if (!record.provider.empty()) {
     // A handful of targets per model: a linear scan beats hashing here.
@@ -242,9 +302,14 @@ void metrics::attach_counters(const counters_stats* stats) noexcept {
   counters_.store(stats, std::memory_order_release);
 }
 
+void metrics::attach_storage_up(std::function<bool()> up) {
+  storage_up_ = std::move(up);
+}
+
 std::string metrics::scrape() const {
   using prometheus::MetricType;
   auto families = registry_->Collect();
+  drop_unconfigured(families, *series_.load(std::memory_order_acquire));
 
   auto info = family("switchyard_build_info", "Always 1; the version label names the build",
                      MetricType::Gauge);
@@ -275,6 +340,8 @@ std::string metrics::scrape() const {
   }
 
   if (const auto* gw = gateway_.load(std::memory_order_acquire)) {
+    // One snapshot for every provider family: a reload between two of them cannot split a scrape.
+    const auto provider_list = gw->provider_stats_list();
     auto in_flight = family("switchyard_provider_in_flight",
                             "Upstream exchanges holding a slot now", MetricType::Gauge);
     auto queued = family("switchyard_provider_queue_depth", "Attempts waiting for a slot now",
@@ -290,7 +357,7 @@ std::string metrics::scrape() const {
                "Attempts that waited queue_timeout for a slot", MetricType::Counter);
     auto restarts = family("switchyard_provider_restarts_total",
                            "Provider actor restarts by its supervisor", MetricType::Counter);
-    for (const auto& p : gw->provider_stats_list()) {
+    for (const auto& p : provider_list) {
       if (!p) continue;
       std::vector<prometheus::ClientMetric::Label> l{{"provider", p->name}};
       add_sample(in_flight, p->in_flight.load(std::memory_order_relaxed), l);
@@ -315,7 +382,7 @@ std::string metrics::scrape() const {
     auto throughput =
         family("switchyard_provider_throughput_ewma_tokens_per_second",
                "EWMA of stream output tokens per second after the first token", MetricType::Gauge);
-    for (const auto& p : gw->provider_stats_list()) {
+    for (const auto& p : provider_list) {
       if (!p) continue;
       std::vector<prometheus::ClientMetric::Label> l{{"provider", p->name}};
       add_sample(ttft, p->latency.ttft_ms() / 1000.0, l);
@@ -330,7 +397,7 @@ std::string metrics::scrape() const {
                           "actor as it takes a message)",
                           MetricType::Gauge);
     double provider_mail = 0;
-    for (const auto& p : gw->provider_stats_list())
+    for (const auto& p : provider_list)
       if (p) provider_mail += p->mailbox_depth.load(std::memory_order_relaxed);
     add_sample(mailbox, provider_mail, {{"type", "provider"}});
     add_sample(mailbox,
@@ -342,7 +409,7 @@ std::string metrics::scrape() const {
     auto alive = family("switchyard_actors_alive", "Actors alive now, by actor type",
                         MetricType::Gauge);
     double providers_alive = 0;
-    for (const auto& p : gw->provider_stats_list())
+    for (const auto& p : provider_list)
       if (p) providers_alive += p->alive.load(std::memory_order_relaxed);
     add_sample(alive,
                static_cast<double>(gw->requests().in_flight.load(std::memory_order_relaxed)),
@@ -393,6 +460,7 @@ std::string metrics::scrape() const {
     single("switchyard_usage_spool_limit",
            "Usage records the spool holds at most (server.usage_spool_records)", MetricType::Gauge,
            static_cast<double>(usage.spool_limit.load(std::memory_order_relaxed)));
+    add_journal_families(gw->journal_figures(), families);
   }
 
   if (const auto* in = ingress_.load(std::memory_order_acquire)) {
@@ -434,6 +502,13 @@ std::string metrics::scrape() const {
       if (n != 0) add_sample(responses, static_cast<double>(n), {{"code", std::to_string(code)}});
     }
     families.push_back(std::move(responses));
+  }
+
+  if (storage_up_) {
+    auto up = family("switchyard_storage_up",
+                     "1 while the storage (storage: URL) answers, else 0", MetricType::Gauge);
+    add_sample(up, storage_up_() ? 1.0 : 0.0);
+    families.push_back(std::move(up));
   }
 
   return prometheus::TextSerializer{}.Serialize(families);

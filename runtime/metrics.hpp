@@ -5,9 +5,11 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/ports/request_observer.hpp"
@@ -17,6 +19,7 @@ namespace prometheus {
 class Counter;
 class Histogram;
 class Registry;
+struct MetricFamily;
 }  // namespace prometheus
 
 namespace caf {
@@ -48,6 +51,11 @@ class metrics final : public actors::request_observer {
   /// Counts one finished request (called on actor threads; never allocates a label set).
   void on_request_done(const actors::request_record& record) override;
 
+  /// Hot reload: series for the models and providers of `config` from now on. Known label sets
+  /// keep counting where they were; new ones start at zero. Series of providers no longer
+  /// configured leave the exposition (requests still finishing on them count in the background).
+  void reload(const config::snapshot& config);
+
   /// Sources read at scrape time; either may be null. Both must outlive every later `scrape()`.
   void attach(const actors::gateway* gateway, const ingress_stats* ingress) noexcept;
 
@@ -62,6 +70,10 @@ class metrics final : public actors::request_observer {
   /// The cluster counters' figures (`counters: redis://…`); may be null. Must outlive every
   /// later `scrape()`.
   void attach_counters(const counters_stats* stats) noexcept;
+
+  /// What `switchyard_storage_up` reports (the gauge is absent without it). Call before the
+  /// first `scrape()`; `up` must be thread-safe.
+  void attach_storage_up(std::function<bool()> up);
 
   /// The Prometheus text exposition of every metric.
   std::string scrape() const;
@@ -84,11 +96,27 @@ class metrics final : public actors::request_observer {
     prometheus::Counter* streams_broken = nullptr;
   };
 
-  const model_series& series_for(const std::string& model) const;
+  // Every model's series, immutable once published; a reload publishes a new set. Models and
+  // providers a reload removed keep their series here (a request started before it still counts
+  // where it belongs), hidden from the exposition.
+  struct series_set {
+    std::unordered_map<std::string, model_series> models;
+    const model_series* unknown = nullptr;              // in `models`
+    std::unordered_set<std::string> configured_models;  // shown; "unknown" included
+    std::unordered_set<std::string> providers;          // the configured providers' names
+  };
+  struct families;
+
+  static const model_series& series_for(const series_set& set, const std::string& model);
+  model_series make_series(const std::string& model, const std::vector<std::string>& providers);
+  std::shared_ptr<const series_set> make_set(const config::snapshot& config,
+                                             const series_set* previous);
+  static void drop_unconfigured(std::vector<prometheus::MetricFamily>& families,
+                                const series_set& set);
 
   std::unique_ptr<prometheus::Registry> registry_;
-  std::unordered_map<std::string, model_series> models_;
-  const model_series* unknown_ = nullptr;
+  std::unique_ptr<families> families_;
+  std::atomic<std::shared_ptr<const series_set>> series_;
   // Tenants are configured, so their series are bounded like models'.
   std::unordered_map<std::string, std::array<prometheus::Counter*, status_classes>> tenants_;
   std::atomic<const actors::gateway*> gateway_{nullptr};
@@ -96,6 +124,7 @@ class metrics final : public actors::request_observer {
   std::atomic<caf::actor_system*> system_{nullptr};
   std::atomic<const access_log*> access_log_{nullptr};
   std::atomic<const counters_stats*> counters_{nullptr};
+  std::function<bool()> storage_up_;
 };
 
 }  // namespace switchyard::runtime

@@ -124,6 +124,7 @@ void mock_exchange::on_first_byte() {
       response_dropped_ = std::move(answer.value().dropped);
     }
     if (status_ == 200) whole_body_ = tag_provider(with_cost(std::move(whole_body_)));
+    before_last_bytes(status_);
     channel_->send_full(status_, "application/json", std::move(whole_body_), response_headers());
     report_finished();  // carries the commit
     stop_io();
@@ -139,6 +140,7 @@ void mock_exchange::pump() {
   std::string batch;
   // Writes `batch`; false when the pump must stop (client gone, or paused with frames left).
   auto flush = [&]() -> bool {
+    if (next_ == total) before_last_bytes(200);  // this batch ends the stream
     const auto r = write_frames(std::move(batch));
     batch.clear();
     if (r == write_result::gone) return false;

@@ -11,6 +11,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -25,6 +27,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/gateway.hpp"
+#include "actors/routing_table.hpp"
 #include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
 #include "runtime/budget_follow.hpp"
@@ -33,9 +36,13 @@
 #include "runtime/access_log.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/observer_fanout.hpp"
+#include "runtime/period_sweep.hpp"
 #include "runtime/server.hpp"
-#include "runtime/sqlite_usage_store.hpp"
+#include "runtime/pg_listener.hpp"
+#include "runtime/pg_usage_store.hpp"
+#include "runtime/storage_open.hpp"
 #include "runtime/upstream_factory.hpp"
+#include "runtime/usage_journal.hpp"
 
 namespace switchyard::runtime {
 
@@ -83,20 +90,7 @@ void run_io(net::io_context& io) {
   }
 }
 
-// The usage store the `storage` URL names. PostgreSQL arrives with the cluster (issue #8): until
-// then such a config is refused rather than silently not billing.
-protocols::result<std::shared_ptr<actors::usage_store>, std::string> open_usage_store(
-    const std::string& storage) {
-  const std::string path = sqlite_path_of(storage);
-  if (path.empty())
-    return std::string{"storage: only sqlite:// is supported by this build (postgres:// comes "
-                       "with the cluster mode); usage records would not be kept"};
-  auto store = sqlite_usage_store::open(path);
-  if (!store.ok()) return std::move(store).error();
-  return std::shared_ptr<actors::usage_store>{std::move(store).value()};
-}
-
-// The admin store (same SQLite file as the usage records) and the live config it merges into.
+// The admin store (same database as the usage records) and the live config it merges into.
 struct admin_parts {
   std::shared_ptr<admin_api> api;
   std::shared_ptr<live_config> live;
@@ -104,7 +98,7 @@ struct admin_parts {
 
 std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
   std::string error;
-  auto store = admin_store::open(sqlite_path_of(config->storage), error);
+  auto store = open_admin_store(config->storage, node_origin(), error);
   if (!store) {
     log_line("error", error);
     return std::nullopt;
@@ -120,10 +114,38 @@ std::optional<admin_parts> open_admin(const config::snapshot_ptr& config) {
   return admin_parts{std::make_shared<admin_api>(std::move(store), config, live), live};
 }
 
+// The listener of admin changes made elsewhere, for a PostgreSQL store; null for SQLite (one
+// node per file: every change is made here, or by the CLI, applied at SIGHUP).
+std::unique_ptr<pg_listener> start_admin_listener(const config::snapshot& config,
+                                                  const std::shared_ptr<admin_frontend>& frontend) {
+  if (!is_postgres_url(config.storage)) return nullptr;
+  std::weak_ptr<admin_frontend> weak = frontend;
+  return std::make_unique<pg_listener>(config.storage, node_origin(), [weak] {
+    if (auto f = weak.lock())
+      f->run([](admin_api& api) {
+        std::string error;
+        if (!api.publish(error))
+          log_line("error", "an admin change from another node was not applied yet: " + error);
+      });
+  });
+}
+
+// `switchyard_storage_up`: PostgreSQL is up while the listener is connected and the usage
+// store's last operation reached it; SQLite while its writes succeed.
+std::function<bool()> storage_probe(const std::shared_ptr<actors::usage_store>& usage,
+                                    const pg_listener* listener, const actors::gateway* gw) {
+  if (auto pg = std::dynamic_pointer_cast<pg_usage_store>(usage))
+    return [pg, listener] {
+      return pg->up().load(std::memory_order_relaxed) &&
+             (listener == nullptr || listener->up().load(std::memory_order_relaxed));
+    };
+  return [gw] { return !gw->usage_stats().failing.load(std::memory_order_relaxed); };
+}
+
 // SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
 // Runs on the main thread, which only waits for signals otherwise.
-void reload_config(const config::snapshot& started, const std::string& started_providers,
-                   actors::gateway& gw, admin_frontend& admin) {
+void reload_config(const config::snapshot& started, actors::gateway& gw, upstream_client& upstream,
+                   metrics* exporter, admin_frontend& admin, counters_service* counters) {
   const std::string& path = started.source;
   auto loaded = config::load_file(path);
   if (!loaded) {
@@ -132,20 +154,26 @@ void reload_config(const config::snapshot& started, const std::string& started_p
     return;
   }
   auto next = loaded.value();
-  auto check = check_reload(started, started_providers, *next, providers_section(path));
-  if (!check.refusal.empty()) {
-    log_line("error", "SIGHUP: configuration refused, the running one keeps serving: " + path +
-                          ": " + check.refusal);
-    return;
-  }
+  const auto routed = gw.routes()->config();
+  auto check = check_reload(started, *routed, *next);
   for (const auto& w : check.warnings) log_line("warning", "SIGHUP: " + w);
   for (const auto& w : next->warnings) log_line("warning", w);
+  // Series and pools first: a request on a new model or provider may start and finish right
+  // after the routes change. (When the supervisor does not answer in time it may still apply the
+  // change later, so neither is rolled back: extra series and pools are harmless.)
+  if (exporter) exporter->reload(*next);
+  upstream.prepare(*next);
   if (!gw.reload(next)) {
     log_line("error",
              "SIGHUP: the routes were not reloaded (the control plane did not answer); "
              "the running configuration keeps serving");
     return;
   }
+  for (const auto& c : check.changes) log_line("info", "SIGHUP: " + c);
+  // Providers added by the reload announce their ejections to the cluster too.
+  if (counters) announce_ejections(*counters, gw);
+  // After the new routes are out: pools of providers that left or moved close as they idle.
+  upstream.retain(*next);
   // Tenants and keys: on the admin worker, serialized with admin changes.
   admin.run([next](admin_api& api) {
     std::string error;
@@ -211,8 +239,6 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   sigaddset(&shutdown_signals, SIGTERM);
   sigaddset(&shutdown_signals, SIGHUP);  // reload; see the signal thread
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
-  // The providers: section as started, which a reload may not change.
-  const std::string started_providers = providers_section(config->source);
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& limits = config->server;
@@ -243,6 +269,15 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     log_line("error", usage.error());
     return 1;
   }
+  // Before the gateway: what an earlier run left in the journal is stored as the gateway starts.
+  journal_options spool;
+  spool.dir = limits.spool_dir;
+  spool.fsync = limits.spool_fsync;
+  auto journal = file_journal::open(spool);
+  if (!journal.ok()) {
+    log_line("error", journal.error());
+    return 1;
+  }
   auto admin = open_admin(config);
   if (!admin) return 1;
   auto counters = open_counters(*config);
@@ -254,7 +289,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   auto gateway = std::make_unique<actors::gateway>(
       system, config,
       actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr,
-                             counters.value()});
+                             journal.value(), counters.value()});
   auto* gw = gateway.get();
   counters_stopper stop_counters_first{counters.value()};
   if (!gateway->budget_seed_error().empty()) {
@@ -276,6 +311,9 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     }
   }
   auto frontend = std::make_shared<admin_frontend>(system, admin->api, gw);
+  // PostgreSQL: changes made on other nodes are applied here through the same publish as a local
+  // one (store re-read, budget book reconfigured, live config swapped), on the admin worker.
+  auto listener = start_admin_listener(*config, frontend);
   auto srv = std::make_shared<server>(
       io, server_options{config, [gw](actors::request_context ctx) { gw->submit(std::move(ctx)); },
                          [gw](std::string id, std::string key_id, auto done) {
@@ -289,6 +327,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   if (counters.value()) start_counters(*counters.value(), *gw);
   if (exporter) {
     if (counters.value()) exporter->attach_counters(&counters.value()->stats());
+    exporter->attach_storage_up(storage_probe(usage.value(), listener.get(), gw));
     exporter->attach(gw, &srv->stats());
     exporter->attach_actor_system(&system);
     exporter->attach_access_log(access.value().get());
@@ -309,6 +348,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                        " provider(s), " + std::to_string(config->models.size()) + " model(s)");
 
   auto work = net::make_work_guard(io);
+  auto sweep = period_sweep::start(io, gw->budgets());
   std::vector<std::thread> threads;
   threads.reserve(io_threads);
   for (unsigned i = 0; i < io_threads; ++i) threads.emplace_back([&io] { run_io(io); });
@@ -354,7 +394,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     if (signalled) break;
     reloads_done = reloads_requested;  // several SIGHUPs in a row: one reload reads the file
     lock.unlock();
-    reload_config(*config, started_providers, *gw, *frontend);
+    reload_config(*config, *gw, *transport, exporter.get(), *frontend, counters.value().get());
     lock.lock();
   }
   log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
@@ -377,6 +417,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   if (!wait_until([&] { return gw->requests().in_flight.load() <= 0; }, settle_grace))
     log_line("warning", std::to_string(gw->requests().in_flight.load()) +
                             " request(s) still in flight after the drain; stopping anyway");
+  sweep->stop();
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();
@@ -385,6 +426,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   if (!gateway->stop())
     log_line("error", "usage records still waiting at exit were not stored (" +
                           std::to_string(gw->usage_stats().pending.load()) + ")");
+  if (listener) listener->stop();
   frontend->stop();
   if (!wait_until([&] { return system.registry().running() == 0; }, settle_grace)) {
     // Destroying the system would wait for them forever (their I/O is stopped): end here.

@@ -46,6 +46,16 @@ protocols::result<protocols::inbound_request, protocols::error_info> decode_api_
                                           body);
 }
 
+// A model the tenant or the key may not use is as unknown to it as one that does not exist: the
+// error of the control plane's routes (actors/gateway.cpp) for a model outside a key's own list.
+void send_not_yours(http_channel& channel, const std::string& id) {
+  channel.send_error(protocols::make_error(protocols::gateway_error::model_not_found,
+                                           "The model `" + id +
+                                               "` does not exist or you do not have access "
+                                               "to it. GET /v1/models lists yours.",
+                                           "model"));
+}
+
 // The /v1 routes the gateway answers itself: the model list, one model, count_tokens. False for
 // the others, which go to the control plane.
 bool answer_locally(http_channel& channel, route which,
@@ -60,13 +70,8 @@ bool answer_locally(http_channel& channel, route which,
       return true;
     case route::model: {
       const std::string id = model_id_of(req.target());
-      // A model the tenant (or the key) may not use is as unknown to it as one that does not exist.
       if (actors::model_access_error(config, id, &tenant) || !key_may_use(key, id)) {
-        channel.send_error(protocols::make_error(protocols::gateway_error::model_not_found,
-                                                 "The model `" + id +
-                                                     "` does not exist or you do not have access "
-                                                     "to it. GET /v1/models lists yours.",
-                                                 "model"));
+        send_not_yours(channel, id);
       } else {
         respond(channel, 200, "application/json",
                 model_body(*config.find_model(id), anthropic_client));
@@ -79,6 +84,9 @@ bool answer_locally(http_channel& channel, route which,
         channel.send_error(counted.error());
       } else if (auto denied = actors::model_access_error(config, counted.value().model, &tenant)) {
         channel.send_error(*denied);
+      } else if (!key_may_use(key, counted.value().model)) {
+        // As for Messages: the key's own allowed_models narrows its tenant's.
+        send_not_yours(channel, counted.value().model);
       } else {
         respond(channel, 200, "application/json",
                 protocols::anthropic_count_tokens_body(counted.value()));

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS usage (
   duration_us           INTEGER NOT NULL,
   ttfb_us               INTEGER NOT NULL,
   error                 TEXT    NOT NULL,
-  hedged                INTEGER NOT NULL DEFAULT 0
+  hedged                INTEGER NOT NULL DEFAULT 0,
+  record_id             TEXT
 );
 CREATE INDEX IF NOT EXISTS usage_request_id ON usage (request_id);
 CREATE INDEX IF NOT EXISTS usage_finished_at ON usage (finished_at_ms);
@@ -52,12 +53,14 @@ CREATE INDEX IF NOT EXISTS usage_finished_at ON usage (finished_at_ms);
   "request_id, finished_at_ms, tenant, key_prefix, key_id, route, model, provider, "            \
   "upstream_model, stream, status, stream_broken, client_gone, attempts, prompt_tokens, "        \
   "completion_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens, usage_reported, " \
-  "cost_usd, duration_us, ttfb_us, error, hedged"
+  "cost_usd, duration_us, ttfb_us, error, hedged, record_id"
 
 constexpr const char* insert_sql =
     "INSERT INTO usage (" USAGE_COLUMNS ") "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-    "?20, ?21, ?22, ?23, ?24, ?25)";
+    "?20, ?21, ?22, ?23, ?24, ?25, ?26) "
+    // A record already stored (replayed from the journal after a crash) is stored once.
+    "ON CONFLICT (record_id) DO NOTHING";
 
 constexpr const char* find_sql =
     "SELECT " USAGE_COLUMNS " FROM usage WHERE request_id = ?1 AND key_id = ?2 "
@@ -111,6 +114,11 @@ void bind_record(sqlite3_stmt* s, const actors::request_record& r) {
   sqlite3_bind_int64(s, 23, r.time_to_first_byte.count());
   bind_text(s, 24, r.error);
   sqlite3_bind_int(s, 25, r.hedged ? 1 : 0);
+  // NULL, not '', without an id: the unique index lets any number of NULLs through.
+  if (r.record_id.empty())
+    sqlite3_bind_null(s, 26);
+  else
+    bind_text(s, 26, r.record_id);
 }
 
 std::string column_text(sqlite3_stmt* s, int i) {
@@ -156,6 +164,7 @@ actors::request_record read_record(sqlite3_stmt* s) {
   r.time_to_first_byte = std::chrono::microseconds{sqlite3_column_int64(s, 22)};
   r.error = column_text(s, 23);
   r.hedged = sqlite3_column_int(s, 24) != 0;
+  r.record_id = column_text(s, 25);
   return r;
 }
 
@@ -176,20 +185,28 @@ bool has_column(sqlite3* db, std::string_view name, std::string& error) {
   return found;
 }
 
-// Files written before a column existed get it, with the value older records implicitly had.
-// Another gateway on the same file may add it first: then the ALTER fails, and the column is
-// there.
-bool migrate(sqlite3* db, std::string& error) {
-  if (has_column(db, "hedged", error)) return true;
+// Adds column `name` to a file written before it existed, with the value older records
+// implicitly had. Another gateway on the same file may add it first: then the ALTER fails, and
+// the column is there.
+bool add_column(sqlite3* db, std::string_view name, const char* alter, std::string& error) {
+  if (has_column(db, name, error)) return true;
   if (!error.empty()) return false;
-  if (exec(db, "ALTER TABLE usage ADD COLUMN hedged INTEGER NOT NULL DEFAULT 0", error))
-    return true;
+  if (exec(db, alter, error)) return true;
   std::string again;
-  if (has_column(db, "hedged", again)) {
+  if (has_column(db, name, again)) {
     error.clear();
     return true;
   }
   return false;
+}
+
+// Older files get the newer columns; records written before record ids existed keep NULL there.
+// The unique index comes after its column, which an older file only has from here on.
+bool migrate(sqlite3* db, std::string& error) {
+  return add_column(db, "hedged", "ALTER TABLE usage ADD COLUMN hedged INTEGER NOT NULL DEFAULT 0",
+                    error) &&
+         add_column(db, "record_id", "ALTER TABLE usage ADD COLUMN record_id TEXT", error) &&
+         exec(db, "CREATE UNIQUE INDEX IF NOT EXISTS usage_record_id ON usage (record_id)", error);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <boost/asio/io_context.hpp>
 
@@ -28,7 +29,7 @@ class upstream_client final : public actors::upstream_transport {
   std::shared_ptr<actors::attempt_handle> start(
       actors::attempt_spec spec, std::shared_ptr<actors::response_sink> sink) override;
 
-  /// The pool of `provider`, created on first use (a provider that appeared with a reload).
+  /// The pool of `provider`, created on first use.
   std::shared_ptr<upstream_pool> pool_for(const config::provider_config& provider);
 
   /// Counters of the pool named `provider` (zeros when it has none).
@@ -37,6 +38,15 @@ class upstream_client final : public actors::upstream_transport {
   /// Closes every idle pooled connection (drain / shutdown).
   void close_idle();
 
+  /// Hot reload, before the new routes are published: pools for the providers of `cfg` too, so
+  /// their first requests are pooled. Nothing is retired.
+  void prepare(const config::snapshot& cfg);
+
+  /// Hot reload: the providers of `cfg` are the ones routed from now on. Pools of providers that
+  /// left or moved are retired (their connections close as their exchanges end); an attempt of
+  /// an older routing table that still names one gets a one-off pool that keeps nothing.
+  void retain(const config::snapshot& cfg);
+
  private:
   static std::string pool_key(const config::provider_config& p);
 
@@ -44,6 +54,7 @@ class upstream_client final : public actors::upstream_transport {
   std::shared_ptr<tls_context> tls_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<upstream_pool>> pools_;
+  std::unordered_set<std::string> current_;  // pool keys of the providers routed now
 };
 
 }  // namespace switchyard::runtime

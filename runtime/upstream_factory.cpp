@@ -5,8 +5,8 @@
 
 namespace switchyard::runtime {
 
-std::shared_ptr<actors::upstream_transport> make_upstream_transport(boost::asio::io_context& io,
-                                                                    const config::snapshot& cfg) {
+std::shared_ptr<upstream_client> make_upstream_transport(boost::asio::io_context& io,
+                                                         const config::snapshot& cfg) {
   return std::make_shared<upstream_client>(io, cfg, std::make_shared<tls_context>());
 }
 

@@ -6,14 +6,15 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "actors/ports/upstream_transport.hpp"
 #include "config/config.hpp"
+#include "runtime/upstream_client.hpp"
 
 namespace switchyard::runtime {
 
 /// A transport for every provider in `cfg`. Attempts run on the strand of the request's
-/// `client_channel`; the sink passed to `start` must be one.
-std::shared_ptr<actors::upstream_transport> make_upstream_transport(boost::asio::io_context& io,
-                                                                    const config::snapshot& cfg);
+/// `client_channel`; the sink passed to `start` must be one. The runtime keeps the concrete type
+/// to tell it about reloads (`retain`).
+std::shared_ptr<upstream_client> make_upstream_transport(boost::asio::io_context& io,
+                                                         const config::snapshot& cfg);
 
 }  // namespace switchyard::runtime

@@ -42,7 +42,7 @@ void upstream_pool::checkin(std::unique_ptr<upstream_connection> conn) {
   std::unique_ptr<upstream_connection> overflow;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    if (idle_.size() < max_idle_)
+    if (!retired_ && idle_.size() < max_idle_)
       idle_.push_back(std::move(conn));
     else
       overflow = std::move(conn);
@@ -59,6 +59,14 @@ void upstream_pool::close_idle() {
     std::lock_guard<std::mutex> guard{mutex_};
     all.swap(idle_);
   }
+}
+
+void upstream_pool::retire() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    retired_ = true;  // checkin closes from now on
+  }
+  close_idle();
 }
 
 void upstream_pool::note_opened(bool tls_resumed) noexcept {

@@ -57,6 +57,10 @@ class upstream_pool {
   /// Closes every idle connection (shutdown).
   void close_idle();
 
+  /// The provider left the config or moved (hot reload): closes the idle connections, and every
+  /// connection checked in from now on, so exchanges still running finish and nothing lingers.
+  void retire();
+
   const std::string& provider_name() const noexcept { return provider_name_; }
   const config::url& endpoint() const noexcept { return endpoint_; }
   /// The shared TLS context; nullptr for plain-HTTP providers.
@@ -80,6 +84,7 @@ class upstream_pool {
 
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<upstream_connection>> idle_;  // back = most recently idled
+  bool retired_ = false;                                    // under mutex_
 
   std::atomic<std::uint64_t> opened_{0};
   std::atomic<std::uint64_t> reused_{0};

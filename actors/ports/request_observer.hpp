@@ -15,6 +15,7 @@ namespace switchyard::actors {
 /// What happened to one request, written once when it ends.
 struct request_record {
   std::string request_id;
+  std::string record_id;  ///< unique per record (32 lowercase hex), the idempotency key of every store
   std::string tenant;
   std::string key_prefix;
   std::string key_id;          ///< which key (a digest prefix, never the key)

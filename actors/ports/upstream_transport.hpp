@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "config/config.hpp"
 #include "protocols/canonical.hpp"
 #include "protocols/openai_request.hpp"
+#include "protocols/usage.hpp"
 
 namespace switchyard::actors {
 
@@ -37,6 +39,10 @@ struct attempt_spec {
   caf::actor listener;           ///< receives this attempt's `attempt_event`s
   /// The model's timeouts over the provider's (models[].timeouts); unset = the provider's.
   std::optional<config::upstream_timeouts> timeouts;
+  /// Called once, on the transport's thread, just before the last bytes of a committed response
+  /// go to the client, with the usage and status known then; empty = nothing to call. It must
+  /// not block for long (see actors/provisional_record.hpp).
+  std::function<void(const protocols::usage&, unsigned status)> before_last_bytes;
 };
 
 /// Cancels a running attempt: closes its upstream exchange and frees its connection.

@@ -3,6 +3,9 @@
 // cost of adding usage.cost to a whole response.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "actors/budget_book.hpp"
 #include "protocols/usage_cost.hpp"
 
@@ -18,8 +21,9 @@ struct book_fixture {
     config::tenant_config t;
     t.name = "team";
     t.limits.budget = config::budget_config{1e9, config::budget_period::monthly, 0.8};
-    t.limits.rpm = 10'000'000;
-    t.limits.tpm = 1'000'000'000;
+    // The highest limits there are: checked on every admission, never reached by one run.
+    t.limits.rpm = std::numeric_limits<std::uint32_t>::max();
+    t.limits.tpm = std::numeric_limits<std::uint32_t>::max();
     config::key_config k;
     k.hash = std::string(64, 'a');
     k.limits.budget = config::budget_config{1e9, config::budget_period::daily, 0.8};
@@ -45,17 +49,32 @@ book_fixture& shared_book() {
   return f;
 }
 
+// Each run starts from an empty book: the runs of one process together admit more than a
+// minute's tpm, which would refuse (and leave no hold to settle) rather than measure admission.
+void fresh_book(const benchmark::State&) {
+  shared_book() = book_fixture{};
+}
+
 void BM_budget_admit_settle(benchmark::State& state) {
   auto& f = shared_book();
   const std::string key_id(16, 'a');
   const auto d = demand();
   for (auto _ : state) {
     auto v = f.book->admit(f.snap.tenants[0], key_id, d);
+    if (!v.hold) {
+      state.SkipWithError("refused: a run outgrew the limits (see fresh_book)");
+      break;
+    }
     v.hold->settle(0.0001, 700);
     benchmark::DoNotOptimize(v);
   }
 }
-BENCHMARK(BM_budget_admit_settle)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+BENCHMARK(BM_budget_admit_settle)
+    ->Setup(fresh_book)
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(4)
+    ->UseRealTime();
 
 void BM_usage_cost_whole_body(benchmark::State& state) {
   const std::string body =

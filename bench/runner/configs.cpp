@@ -26,6 +26,9 @@ std::string switchyard_config(const scenario& s, const std::vector<std::uint16_t
   YAML::Node root;
   YAML::Node server;
   server["listen"] = "127.0.0.1:0";
+  // Each node its own usage journal: nodes share the work directory, and a journal directory
+  // takes one gateway only.
+  server["spool_dir"] = work_dir + "/spool-" + std::to_string(node);
   merge(server, s.gateway.server);
   if (system_server) merge(server, system_server);
   root["server"] = server;

@@ -1,6 +1,6 @@
 // The budget book: reservations, settlement, lowered output caps, 402s, UTC period resets on a
-// manual wall clock, fixed rate windows on a manual monotonic clock, and no overshoot when many
-// threads race for the last dollars.
+// manual wall clock (on a request or on the periodic sweep), sliding rate windows on a manual
+// monotonic clock, and no overshoot when many threads race for the last dollars.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -205,6 +205,57 @@ TEST_CASE("budget: spend starts again at the UTC period boundary") {
   REQUIRE_FALSE(next.error);
 }
 
+TEST_CASE("budget: the periodic sweep starts an idle account's new period at the boundary") {
+  fixture f;
+  f.tenant().limits.budget = usd(0.5);
+  f.key().limits.budget = usd(0.2, config::budget_period::monthly);
+  auto book = f.book();
+  auto v = book.admit(f.tenant(), key_a, demand(10, 90));
+  REQUIRE_FALSE(v.error);
+  v.hold->settle(0.1, 100);
+  auto& tenant = *book.tenant_account("team");
+  auto& key = *book.key_account(key_a);
+  f.wall->set(at("2026-11-25T23:59:59Z"));
+  CHECK(book.roll_periods() == 0);
+  f.wall->set(at("2026-11-26T00:00:00Z"));
+  CHECK(book.roll_periods() == 1);  // the tenant's daily budget; the key's is monthly
+  CHECK(book.roll_periods() == 0);  // once per period
+  // The account itself has moved on: read at any later time of the new day, no request between.
+  f.wall->set(at("2026-11-26T18:00:00Z"));
+  auto s = *tenant.budget(f.wall->now());
+  CHECK(s.spent == 0);
+  CHECK(config::format_rfc3339_utc(s.period_start) == "2026-11-26T00:00:00Z");
+  CHECK(key.budget(f.wall->now())->spent == Approx(0.1));
+  f.wall->set(at("2026-12-01T00:00:00Z"));
+  CHECK(book.roll_periods() == 2);
+  CHECK(key.budget(f.wall->now())->spent == 0);
+}
+
+TEST_CASE("budget book: lists every tenant of its current index, by name") {
+  fixture f;
+  config::tenant_config other;
+  other.name = "alpha";
+  f.snap.tenants.push_back(other);
+  auto book = f.book();
+  auto list = book.tenants();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].name == "alpha");
+  CHECK(list[1].name == "team");
+  CHECK(list[1].account == book.tenant_account("team"));
+  CHECK(list[1].stats == book.tenant_stats("team"));
+  // A tenant added later (the admin API publishes a new configuration) is listed; one removed is
+  // not.
+  config::tenant_config added;
+  added.name = "made-at-run-time";
+  f.snap.tenants.erase(f.snap.tenants.begin() + 1);
+  f.snap.tenants.push_back(added);
+  book.reconfigure(f.snap, nullptr);
+  list = book.tenants();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].name == "made-at-run-time");
+  CHECK(list[1].name == "team");
+}
+
 TEST_CASE("budget: a total budget never resets, and seeded spend counts") {
   fixture f;
   f.tenant().limits.budget = usd(1.0, config::budget_period::total);
@@ -235,7 +286,7 @@ TEST_CASE("budget: the soft threshold marks a budget near its cap") {
   CHECK(book.tenant_account("team")->budget(f.wall->now())->near_cap);
 }
 
-TEST_CASE("rate limits: rpm admits exactly the limit per one-minute window") {
+TEST_CASE("rate limits: rpm admits the limit per minute; a refusal waits for the oldest second") {
   fixture f;
   f.tenant().limits.rpm = 3;
   auto book = f.book();
@@ -294,7 +345,7 @@ TEST_CASE("rate limits: tpm counts prompt estimates at admission and real tokens
         std::pair<std::string, std::string>{"x-ratelimit-remaining-tokens", "800"});
 }
 
-TEST_CASE("rate limits: an overestimated prompt is given back to its own window only") {
+TEST_CASE("rate limits: an overestimated prompt is given back to its own bucket only") {
   fixture f;
   f.tenant().limits.tpm = 1000;
   auto book = f.book();
@@ -304,8 +355,52 @@ TEST_CASE("rate limits: an overestimated prompt is given back to its own window 
   auto late = book.admit(f.tenant(), key_a, demand(300, 10));
   f.mono->advance(seconds(61));
   REQUIRE_FALSE(book.admit(f.tenant(), key_a, demand(50, 10)).error);
-  late.hold->settle(0, 100);  // its window is gone: the new one keeps what it was charged
+  late.hold->settle(0, 100);  // its bucket has left: the window keeps what it holds now
   CHECK(book.tenant_account("team")->tokens(f.mono->now())->remaining == 950);
+}
+
+TEST_CASE("rate limits: the window slides: what a burst took comes back a minute after it") {
+  fixture f;
+  f.tenant().limits.rpm = 4;
+  auto book = f.book();
+  f.mono->advance(std::chrono::milliseconds(59'500));
+  for (int i = 0; i < 4; ++i) REQUIRE_FALSE(book.admit(f.tenant(), key_a, demand(1, 1)).error);
+  // A fixed window starting at 0 would admit four more at 60 s; the sliding one waits for 119 s.
+  f.mono->advance(std::chrono::milliseconds(600));
+  auto refused = book.admit(f.tenant(), key_a, demand(1, 1));
+  REQUIRE(refused.error);
+  CHECK(*refused.error->retry_after_s == 59);  // 58.9 s, rounded up
+  CHECK(refused.headers[2] ==
+        std::pair<std::string, std::string>{"x-ratelimit-reset-requests", "58.9s"});
+  f.mono->advance(std::chrono::milliseconds(58'899));
+  REQUIRE(book.admit(f.tenant(), key_a, demand(1, 1)).error);
+  f.mono->advance(std::chrono::milliseconds(1));
+  for (int i = 0; i < 4; ++i) REQUIRE_FALSE(book.admit(f.tenant(), key_a, demand(1, 1)).error);
+  REQUIRE(book.admit(f.tenant(), key_a, demand(1, 1)).error);
+}
+
+TEST_CASE("rate limits: Retry-After is the longest wait of every limit the request meets") {
+  fixture f;
+  f.key().limits.rpm = 1;
+  f.tenant().limits.tpm = 100;
+  auto book = f.book();
+  REQUIRE_FALSE(book.admit(f.tenant(), key_b, demand(90, 1)).error);  // tenant tokens at 0 s
+  f.mono->advance(seconds(30));
+  REQUIRE_FALSE(book.admit(f.tenant(), key_a, demand(5, 1)).error);  // key request at 30 s
+  f.mono->advance(seconds(5));
+  // The key's rpm frees at 90 s, the tenant's tokens at 60 s: the answer names the later one.
+  auto refused = book.admit(f.tenant(), key_a, demand(20, 1));
+  REQUIRE(refused.error);
+  CHECK(*refused.reason == limit_reason::rpm);
+  CHECK(*refused.error->retry_after_s == 55);
+  CHECK_THAT(refused.error->message, Catch::Contains("key `ci`: 1 requests per minute"));
+  // Through another key only the tenant's tokens bind.
+  auto other = book.admit(f.tenant(), key_b, demand(20, 1));
+  REQUIRE(other.error);
+  CHECK(*other.reason == limit_reason::tpm);
+  CHECK(*other.error->retry_after_s == 25);
+  CHECK(book.tenant_stats("team")->rejected[1].load() == 1);
+  CHECK(book.tenant_stats("team")->rejected[2].load() == 1);
 }
 
 TEST_CASE("rate limits: a refused request takes nothing from any window or budget") {

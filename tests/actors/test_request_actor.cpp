@@ -71,6 +71,9 @@ TEST_CASE("a successful attempt is recorded with its provider, usage and cost") 
   CHECK(rec->usage.completion_tokens == 500'000);
   CHECK(rec->cost_usd == Approx(1.0 + 1.0));  // 1 Mtok in at $1 + 0.5 Mtok out at $2
   CHECK(sink->error_count() == 0);
+  // Drawn by the gateway when it accepted the request: the store's idempotency key.
+  CHECK(rec->record_id.size() == 32);
+  CHECK(rec->record_id != rec->request_id);
 }
 
 TEST_CASE("a retryable failure before commit moves to the next target") {

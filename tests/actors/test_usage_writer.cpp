@@ -2,6 +2,7 @@
 // it later, bounds its spool, and hands every record to the store before the gateway stops.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -214,4 +215,105 @@ TEST_CASE("a lookup finds a record whether still waiting or stored, for its own 
   REQUIRE(r.found);  // now from the store
   CHECK(r.record.request_id == "req-1");
   CHECK_FALSE(lookup(f.sys, f.writer, "req-9", "k1").found);
+}
+
+namespace {
+
+// Hears which tickets the writer hands back, and in which order.
+class fake_journal final : public usage_journal {
+ public:
+  journal_ticket append(const request_record&) noexcept override { return {++appended_}; }
+  void append_provisional(const request_record&) noexcept override {}
+  void stored(std::span<const journal_ticket> tickets) noexcept override {
+    std::lock_guard<std::mutex> g(mutex_);
+    for (auto t : tickets) stored_.push_back(t.segment);
+  }
+  std::vector<journaled_record> take_leftovers() override { return {}; }
+  /// What `keep_on_disk` holds and no `stored` has named yet.
+  std::vector<journaled_record> reread_unstored() override {
+    std::lock_guard<std::mutex> g(mutex_);
+    ++rereads_;
+    std::vector<journaled_record> out;
+    for (const auto& r : on_disk_)
+      if (std::find(stored_.begin(), stored_.end(), r.ticket.segment) == stored_.end())
+        out.push_back(r);
+    return out;
+  }
+  void keep_on_disk(journaled_record r) {
+    std::lock_guard<std::mutex> g(mutex_);
+    on_disk_.push_back(std::move(r));
+  }
+  int rereads() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return rereads_;
+  }
+  const journal_stats& stats() const noexcept override { return stats_; }
+  std::vector<std::uint64_t> stored_segments() {
+    std::lock_guard<std::mutex> g(mutex_);
+    return stored_;
+  }
+
+ private:
+  std::uint64_t appended_ = 0;
+  std::mutex mutex_;
+  std::vector<std::uint64_t> stored_;
+  std::vector<journaled_record> on_disk_;
+  int rereads_ = 0;
+  journal_stats stats_;
+};
+
+}  // namespace
+
+TEST_CASE("a journaled record's ticket goes back to the journal only once it is stored") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto store = std::make_shared<fake_store>();
+  auto stats = std::make_shared<usage_writer_stats>();
+  auto journal = std::make_shared<fake_journal>();
+  auto writer = spawn_usage_writer(sys, store, stats, {2, 20ms, 3}, journal);
+  store->set_failing(true);
+  for (std::uint64_t i = 1; i <= 3; ++i)
+    caf::anon_send(writer, journaled_record{record(static_cast<int>(i)), journal_ticket{i * 10}});
+  caf::anon_send(writer, record(4));  // not journaled (the journal could not write it)
+  REQUIRE(eventually([&] { return store->failures() >= 2; }));
+  CHECK(journal->stored_segments().empty());  // nothing stored: every ticket stays out
+  // The spool was full for the fourth record: with no journal entry behind it, it is lost.
+  CHECK(stats->dropped_total == 1);
+  caf::anon_send(writer, journaled_record{record(5), journal_ticket{50}});
+  // Journaled, it is not lost: its entry stays on disk for the next start. Not counted as lost.
+  CHECK_FALSE(flush(sys, writer));  // answered after the record before it was handled
+  CHECK(stats->pending == 3);
+  CHECK(stats->dropped_total == 1);
+  store->set_failing(false);
+  REQUIRE(eventually([&] { return journal->stored_segments().size() == 3; }));
+  CHECK(journal->stored_segments() == std::vector<std::uint64_t>{10, 20, 30});
+  CHECK(store->ids() == std::vector<std::string>{"req-1", "req-2", "req-3"});
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("records let go past the bound come back from the journal once there is room") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto store = std::make_shared<fake_store>();
+  auto stats = std::make_shared<usage_writer_stats>();
+  auto journal = std::make_shared<fake_journal>();
+  auto writer = spawn_usage_writer(sys, store, stats, {10, 20ms, 2}, journal);
+  store->set_failing(true);
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    journaled_record r{record(static_cast<int>(i)), journal_ticket{i}};
+    journal->keep_on_disk(r);
+    caf::anon_send(writer, std::move(r));
+  }
+  CHECK_FALSE(flush(sys, writer));
+  CHECK(stats->pending == 2);        // the bound
+  CHECK(stats->dropped_total == 0);  // the other three are on disk, not lost
+  CHECK(journal->rereads() == 0);
+  store->set_failing(false);
+  // Once memory is written, the journal is read back and stored straight from there.
+  REQUIRE(eventually([&] { return journal->stored_segments().size() == 5; }));
+  CHECK(store->ids() == std::vector<std::string>{"req-1", "req-2", "req-3", "req-4", "req-5"});
+  CHECK(journal->rereads() == 1);
+  CHECK(stats->pending == 0);
+  CHECK(stats->written_total == 5);
+  caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
 }

@@ -151,6 +151,7 @@ loads: [{name: l, rate: 1}]
   CHECK(y["server"]["listen"].as<std::string>() == "127.0.0.1:0");
   CHECK(y["server"]["io_threads"].as<int>() == 1);
   CHECK(y["storage"].as<std::string>() == "sqlite:///w/switchyard-3.db");
+  CHECK(y["server"]["spool_dir"].as<std::string>() == "/w/spool-3");  // one journal per node
   CHECK(y["counters"].as<std::string>() == "redis://127.0.0.1:1");
   REQUIRE(y["providers"].size() == 2);
   CHECK(y["providers"][1]["name"].as<std::string>() == "secondary");

@@ -830,7 +830,8 @@ std::string config_builder::render(const temp_dir& dir) const {
         {"read_timeout_ms", "5000"},
         {"drain_timeout_ms", "10000"},
         {"io_threads", "2"},
-        {"actor_threads", "2"}},
+        {"actor_threads", "2"},
+        {"spool_dir", (dir.path() / "spool").string()}},
        server_);
   out << "storage: sqlite://" << (dir.path() / "switchyard.db").string() << "\n";
   out << "counters: " << counters_ << "\n";

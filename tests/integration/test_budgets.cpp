@@ -380,6 +380,25 @@ TEST_CASE("keys: a key's allowed_models narrows its tenant's, and an expired key
   CHECK(listed.body.find("\"other\"") == std::string::npos);
   CHECK(get(gw.port(), "/v1/models/other", narrow).status == 404);
   CHECK(get(gw.port(), "/v1/models/other", test_key).status == 200);
+  // count_tokens holds the key to the same list, with the same answer as Messages.
+  auto count = [&](std::string_view key, std::string_view model) {
+    return http_request(gw.port(), "POST", "/v1/messages/count_tokens",
+                        R"({"model":")" + std::string{model} +
+                            R"(","messages":[{"role":"user","content":"hello"}]})",
+                        json_headers(key));
+  };
+  const auto refused = count(narrow, "other");
+  CHECK(refused.status == 404);
+  const auto messages = http_request(
+      gw.port(), "POST", "/v1/messages",
+      R"({"model":"other","max_tokens":8,"messages":[{"role":"user","content":"hello"}]})",
+      json_headers(narrow));
+  CHECK(messages.status == 404);
+  CHECK(json_string(refused.json(), "error/type") == "not_found_error");
+  CHECK(json_string(refused.json(), "error/message") ==
+        json_string(messages.json(), "error/message"));
+  CHECK(count(narrow, "chat").status == 200);
+  CHECK(count(test_key, "other").status == 200);
 
   auto r = post_json(gw.port(), "/v1/chat/completions", small_request, expired);
   require_openai_error(r, 401);
@@ -522,4 +541,41 @@ TEST_CASE("rate limits: an rpm added by SIGHUP applies to the window already run
   CHECK(limited->header("x-ratelimit-limit-requests") == "2");
   CHECK(ok >= 1);
   CHECK(ok <= 2);
+}
+
+TEST_CASE("budget metrics: a tenant created through the admin API is exported with its budget") {
+  temp_dir dir;
+  mock_provider up(dir, "up", mock_options().reply_tokens(16));
+  gateway gw(dir, admin_budget_config(dir, up.base_url()));
+  REQUIRE(admin_post(gw.port(), "/admin/tenants",
+                     R"({"name":"metered","rpm":1,"budget":{"usd":3,"period":"daily"}})")
+              .status == 201);
+  const auto key = admin_key_for(gw.port(), "metered", R"({"name":"m"})");
+  REQUIRE(post_json(gw.port(), "/v1/chat/completions", small_request, key).status == 200);
+  require_openai_error(post_json(gw.port(), "/v1/chat/completions", small_request, key), 429,
+                       "rate_limit_exceeded");
+  std::string metrics;
+  REQUIRE(eventually([&] {
+    metrics = get(gw.port(), "/metrics").body;
+    return metrics.find("\nswitchyard_tenant_reservations{tenant=\"metered\"} 0\n") !=
+           std::string::npos;
+  }));
+  INFO(metrics);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_usd{tenant=\"metered\"} 3\n") !=
+        std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_spend_usd{tenant=\"metered\"} 0.0") !=
+        std::string::npos);  // 0.0xx: one small answer
+  CHECK(metrics.find("\nswitchyard_tenant_spend_usd{tenant=\"metered\"} 0\n") == std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_near_cap{tenant=\"metered\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"metered\",reason=\"rpm\"} 1\n") !=
+        std::string::npos);
+  CHECK(
+      metrics.find("switchyard_tenant_rejected_total{tenant=\"metered\",reason=\"budget\"} 0\n") !=
+      std::string::npos);
+  // The configuration file's tenant is still there (it has no budget: its counters only).
+  CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"rpm\"} 0\n") !=
+        std::string::npos);
+  CHECK(metrics.find("\nswitchyard_tenant_budget_usd{tenant=\"itest\"}") == std::string::npos);
+  CHECK(metrics.find(key.substr(0, 12)) == std::string::npos);
 }

@@ -1,6 +1,6 @@
 // Hot reload through the real binary: SIGHUP applies a valid file (a model's new target, a new
-// tenant key) to the next request; a broken file or a changed provider is refused with the reason
-// logged, and the running configuration keeps serving.
+// tenant key, providers) to the next request; a broken file is refused with the reason logged,
+// and the running configuration keeps serving.
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -57,15 +57,18 @@ TEST_CASE("reload: SIGHUP applies a valid file; a broken one is refused and the 
   CHECK(served_model(gw.port(), test_key) == "model-two");
   CHECK(served_model(gw.port(), added_key) == "model-two");
 
-  // A changed provider needs a restart: refused as a whole, even with a valid model change.
+  // Providers change live too (test_reload_providers.cpp has the details): `spare` goes, `other`
+  // comes, in the same step as the model's new target and the key's removal.
   dir.write("switchyard.yaml", reload_config(dir, "model-four", false, "other"));
   gw.proc().signal(SIGHUP);
-  REQUIRE(eventually([&] {
-    return gw.proc().stderr_text().find("provider changes take effect only at a restart") !=
-           std::string::npos;
+  REQUIRE(eventually([&] { return served_model(gw.port(), test_key) == "model-four"; }));
+  // Logged once the routes are out, so possibly just after the request above was served.
+  CHECK(eventually([&] {
+    const auto log = gw.proc().stderr_text();
+    return log.find("provider `other` added") != std::string::npos &&
+           log.find("provider `spare` removed") != std::string::npos;
   }));
-  CHECK(served_model(gw.port(), test_key) == "model-two");
-  CHECK(served_model(gw.port(), added_key) == "model-two");
+  CHECK(eventually([&] { return served_model(gw.port(), added_key) == "status 401"; }));
 
   // And it still drains and exits cleanly.
   gw.proc().signal(SIGTERM);

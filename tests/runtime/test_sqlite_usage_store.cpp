@@ -150,6 +150,45 @@ INSERT INTO usage VALUES (1, 'old', 1700000000000, 't', 'sk-…', 'k', 'chat', '
   REQUIRE(reopened.ok());
   CHECK(query(path, "SELECT COUNT(*) FROM pragma_table_info('usage') WHERE name = 'hedged'") ==
         std::vector<std::vector<std::string>>{{"1"}});
+  // The record-id column came with the migration too: the old row has none.
+  CHECK(query(path, "SELECT request_id, record_id FROM usage ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"old", "NULL"}, {"new", "NULL"}});
+  one[0].record_id = "0123456789abcdef0123456789abcdef";
+  REQUIRE(reopened.value()->append(one, error));
+  REQUIRE(reopened.value()->append(one, error));
+  CHECK(query(path, "SELECT COUNT(*) FROM usage WHERE record_id IS NOT NULL") ==
+        std::vector<std::vector<std::string>>{{"1"}});
+}
+
+TEST_CASE("a record stored twice is stored once, by its record id", "[usage_store]") {
+  temp_path tmp;
+  const std::string path = (tmp.dir / "usage.db").string();
+  auto store = runtime::sqlite_usage_store::open(path);
+  REQUIRE(store.ok());
+  std::vector<actors::request_record> batch{sample("a"), sample("b")};
+  batch[0].record_id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  batch[1].record_id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+  std::string error;
+  REQUIRE(store.value()->append(batch, error));
+  // A replay: the same records again, one of them in a batch with a new one. The first version
+  // stored stays; the batch still succeeds.
+  std::vector<actors::request_record> replay{batch[1], sample("c")};
+  replay[0].cost_usd = 99;
+  replay[1].record_id = "cccccccccccccccccccccccccccccccc";
+  REQUIRE(store.value()->append(replay, error));
+  REQUIRE(store.value()->append(batch, error));
+  CHECK(query(path, "SELECT request_id, record_id, cost_usd FROM usage ORDER BY id") ==
+        std::vector<std::vector<std::string>>{{"a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "0.0125"},
+                                              {"b", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "0.0125"},
+                                              {"c", "cccccccccccccccccccccccccccccccc", "0.0125"}});
+  // Records without an id (written by older code paths) are never taken for duplicates.
+  std::vector<actors::request_record> anonymous{sample("x"), sample("x")};
+  REQUIRE(store.value()->append(anonymous, error));
+  CHECK(query(path, "SELECT COUNT(*) FROM usage WHERE request_id = 'x'") ==
+        std::vector<std::vector<std::string>>{{"2"}});
+  auto found = store.value()->find("b", "", error);
+  REQUIRE(found);
+  CHECK(found->record_id == "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
 }
 
 TEST_CASE("rows survive reopening the store", "[usage_store]") {

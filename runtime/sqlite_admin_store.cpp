@@ -1,6 +1,7 @@
-// SQLite admin tables (see admin_store.hpp). Statements are prepared per call: admin changes are
-// rare, and a statement that lives only for its call cannot be left half-stepped by an error path.
-#include "runtime/admin_store.hpp"
+// SQLite admin tables (see sqlite_admin_store.hpp). Statements are prepared per call: admin changes
+// are rare, and a statement that lives only for its call cannot be left half-stepped by an error
+// path.
+#include "runtime/sqlite_admin_store.hpp"
 
 #include <sqlite3.h>
 
@@ -150,6 +151,11 @@ const char* group_expression(usage_group by) {
 }  // namespace
 
 std::unique_ptr<admin_store> admin_store::open(const std::string& path, std::string& error) {
+  return sqlite_admin_store::open(path, error);
+}
+
+std::unique_ptr<sqlite_admin_store> sqlite_admin_store::open(const std::string& path,
+                                                             std::string& error) {
   const std::string where = "admin store " + path + ": ";
   std::error_code ec;
   const auto dir = std::filesystem::path{path}.parent_path();
@@ -166,7 +172,7 @@ std::unique_ptr<admin_store> admin_store::open(const std::string& path, std::str
     return nullptr;
   }
   sqlite3_busy_timeout(db, 5'000);
-  std::unique_ptr<admin_store> store{new admin_store(db)};
+  std::unique_ptr<sqlite_admin_store> store{new sqlite_admin_store(db)};
   if (!store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error)) {
     error = where + error;
     return nullptr;
@@ -194,11 +200,11 @@ std::unique_ptr<admin_store> admin_store::open(const std::string& path, std::str
   return store;
 }
 
-admin_store::~admin_store() {
+sqlite_admin_store::~sqlite_admin_store() {
   sqlite3_close(db_);
 }
 
-bool admin_store::exec(const char* sql, std::string& error) {
+bool sqlite_admin_store::exec(const char* sql, std::string& error) {
   char* msg = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) == SQLITE_OK) return true;
   error = msg != nullptr ? msg : message_of(db_);
@@ -206,38 +212,26 @@ bool admin_store::exec(const char* sql, std::string& error) {
   return false;
 }
 
-admin_store::transaction::transaction(admin_store& store) : store_(store) {
-  open_ = store_.exec("BEGIN IMMEDIATE", begin_error_);
+bool sqlite_admin_store::begin_transaction(std::string& error) {
+  return exec("BEGIN IMMEDIATE", error);
 }
 
-admin_store::transaction::~transaction() {
-  if (!open_) return;
+bool sqlite_admin_store::commit_transaction(std::string& error) {
+  return exec("COMMIT", error);
+}
+
+void sqlite_admin_store::rollback_transaction() {
   std::string ignored;
-  store_.exec("ROLLBACK", ignored);
+  exec("ROLLBACK", ignored);
 }
 
-bool admin_store::transaction::started(std::string& error) const {
-  if (!open_) error = begin_error_;
-  return open_;
-}
-
-bool admin_store::transaction::commit(std::string& error) {
-  if (!open_) {
-    error = begin_error_.empty() ? "no transaction" : begin_error_;
-    return false;
-  }
-  if (!store_.exec("COMMIT", error)) return false;  // the destructor rolls back
-  open_ = false;
-  return true;
-}
-
-bool admin_store::tenants(std::vector<stored_tenant>& out, std::string& error) {
+bool sqlite_admin_store::tenants(std::vector<stored_tenant>& out, std::string& error) {
   statement s{db_, "SELECT name, spec, created_at_ms, updated_at_ms FROM tenants ORDER BY name"};
   return s.ok(error) && collect(s, out, read_tenant, error);
 }
 
-bool admin_store::find_tenant(const std::string& name, std::optional<stored_tenant>& out,
-                              std::string& error) {
+bool sqlite_admin_store::find_tenant(const std::string& name, std::optional<stored_tenant>& out,
+                                     std::string& error) {
   statement s{db_, "SELECT name, spec, created_at_ms, updated_at_ms FROM tenants WHERE name = ?1"};
   if (!s.ok(error)) return false;
   s.bind(1, name);
@@ -246,7 +240,7 @@ bool admin_store::find_tenant(const std::string& name, std::optional<stored_tena
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
-bool admin_store::insert_tenant(const stored_tenant& t, std::string& error) {
+bool sqlite_admin_store::insert_tenant(const stored_tenant& t, std::string& error) {
   statement s{
       db_, "INSERT INTO tenants (name, spec, created_at_ms, updated_at_ms) VALUES (?1,?2,?3,?4)"};
   if (!s.ok(error)) return false;
@@ -257,8 +251,8 @@ bool admin_store::insert_tenant(const stored_tenant& t, std::string& error) {
   return s.run(error);
 }
 
-bool admin_store::update_tenant(const std::string& name, const std::string& spec,
-                                std::int64_t now_ms, std::string& error) {
+bool sqlite_admin_store::update_tenant(const std::string& name, const std::string& spec,
+                                       std::int64_t now_ms, std::string& error) {
   statement s{db_, "UPDATE tenants SET spec = ?2, updated_at_ms = ?3 WHERE name = ?1"};
   if (!s.ok(error)) return false;
   s.bind(1, name);
@@ -267,15 +261,15 @@ bool admin_store::update_tenant(const std::string& name, const std::string& spec
   return s.run(error);
 }
 
-bool admin_store::delete_tenant(const std::string& name, std::string& error) {
+bool sqlite_admin_store::delete_tenant(const std::string& name, std::string& error) {
   statement s{db_, "DELETE FROM tenants WHERE name = ?1"};
   if (!s.ok(error)) return false;
   s.bind(1, name);
   return s.run(error);
 }
 
-bool admin_store::keys(const std::string& tenant, std::vector<stored_key>& out,
-                       std::string& error) {
+bool sqlite_admin_store::keys(const std::string& tenant, std::vector<stored_key>& out,
+                              std::string& error) {
   const std::string sql = std::string{"SELECT "} + key_columns + " FROM keys" +
                           (tenant.empty() ? "" : " WHERE tenant = ?1") +
                           " ORDER BY created_at_ms, id";
@@ -285,8 +279,8 @@ bool admin_store::keys(const std::string& tenant, std::vector<stored_key>& out,
   return collect(s, out, read_key, error);
 }
 
-bool admin_store::find_key(const std::string& id, std::optional<stored_key>& out,
-                           std::string& error) {
+bool sqlite_admin_store::find_key(const std::string& id, std::optional<stored_key>& out,
+                                  std::string& error) {
   const std::string sql = std::string{"SELECT "} + key_columns + " FROM keys WHERE id = ?1";
   statement s{db_, sql.c_str()};
   if (!s.ok(error)) return false;
@@ -296,7 +290,7 @@ bool admin_store::find_key(const std::string& id, std::optional<stored_key>& out
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
-bool admin_store::insert_key(const stored_key& k, std::string& error) {
+bool sqlite_admin_store::insert_key(const stored_key& k, std::string& error) {
   const std::string sql =
       std::string{"INSERT INTO keys ("} + key_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
   statement s{db_, sql.c_str()};
@@ -313,7 +307,8 @@ bool admin_store::insert_key(const stored_key& k, std::string& error) {
   return s.run(error);
 }
 
-bool admin_store::revoke_key(const std::string& id, std::int64_t now_ms, std::string& error) {
+bool sqlite_admin_store::revoke_key(const std::string& id, std::int64_t now_ms,
+                                    std::string& error) {
   statement s{db_, "UPDATE keys SET revoked_at_ms = ?2 WHERE id = ?1 AND revoked_at_ms IS NULL"};
   if (!s.ok(error)) return false;
   s.bind(1, id);
@@ -321,8 +316,8 @@ bool admin_store::revoke_key(const std::string& id, std::int64_t now_ms, std::st
   return s.run(error);
 }
 
-bool admin_store::revoke_tenant_keys(const std::string& tenant, std::int64_t now_ms,
-                                     std::string& error) {
+bool sqlite_admin_store::revoke_tenant_keys(const std::string& tenant, std::int64_t now_ms,
+                                            std::string& error) {
   statement s{db_,
               "UPDATE keys SET revoked_at_ms = ?2 WHERE tenant = ?1 AND revoked_at_ms IS NULL"};
   if (!s.ok(error)) return false;
@@ -331,8 +326,8 @@ bool admin_store::revoke_tenant_keys(const std::string& tenant, std::int64_t now
   return s.run(error);
 }
 
-bool admin_store::set_key_expiry(const std::string& id, std::optional<std::int64_t> at_ms,
-                                 std::string& error) {
+bool sqlite_admin_store::set_key_expiry(const std::string& id, std::optional<std::int64_t> at_ms,
+                                        std::string& error) {
   statement s{db_, "UPDATE keys SET expires_at_ms = ?2 WHERE id = ?1"};
   if (!s.ok(error)) return false;
   s.bind(1, id);
@@ -340,7 +335,7 @@ bool admin_store::set_key_expiry(const std::string& id, std::optional<std::int64
   return s.run(error);
 }
 
-bool admin_store::append_audit(const audit_entry& e, std::string& error) {
+bool sqlite_admin_store::append_audit(const audit_entry& e, std::string& error) {
   statement s{db_,
               "INSERT INTO audit_log (at_ms, actor, action, target, before, after) "
               "VALUES (?1,?2,?3,?4,?5,?6)"};
@@ -354,8 +349,8 @@ bool admin_store::append_audit(const audit_entry& e, std::string& error) {
   return s.run(error);
 }
 
-bool admin_store::audit(std::int64_t before_id, std::size_t limit, std::vector<audit_entry>& out,
-                        std::string& error) {
+bool sqlite_admin_store::audit(std::int64_t before_id, std::size_t limit,
+                               std::vector<audit_entry>& out, std::string& error) {
   statement s{db_,
               "SELECT id, at_ms, actor, action, target, before, after FROM audit_log "
               "WHERE ?1 = 0 OR id < ?1 ORDER BY id DESC LIMIT ?2"};
@@ -371,8 +366,8 @@ bool admin_store::audit(std::int64_t before_id, std::size_t limit, std::vector<a
       error);
 }
 
-bool admin_store::usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_group by,
-                               std::vector<usage_total>& out, std::string& error) {
+bool sqlite_admin_store::usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_group by,
+                                      std::vector<usage_total>& out, std::string& error) {
   {
     statement exists{db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage'"};
     if (!exists.ok(error)) return false;
@@ -405,8 +400,8 @@ bool admin_store::usage_totals(std::int64_t from_ms, std::int64_t to_ms, usage_g
       error);
 }
 
-bool admin_store::spend_since(const std::string& tenant, const std::string& key_id,
-                              std::int64_t since_ms, double& out, std::string& error) {
+bool sqlite_admin_store::spend_since(const std::string& tenant, const std::string& key_id,
+                                     std::int64_t since_ms, double& out, std::string& error) {
   out = 0;
   {
     statement exists{db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage'"};
