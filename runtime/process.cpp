@@ -288,8 +288,8 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   auto observer = observer_fanout::combine({exporter, access.value()});
   auto gateway = std::make_unique<actors::gateway>(
       system, config,
-      actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr,
-                             journal.value(), counters.value()});
+      actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr, journal.value(),
+                             counters.value()});
   auto* gw = gateway.get();
   counters_stopper stop_counters_first{counters.value()};
   if (!gateway->budget_seed_error().empty()) {
