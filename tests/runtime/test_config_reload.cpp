@@ -67,8 +67,7 @@ TEST_CASE("check_reload: models change silently, providers are described, server
 TEST_CASE("check_reload: the usage journal's settings wait for a restart", "[reload]") {
   auto running = load(yaml("127.0.0.1:8080\n  spool_dir: /srv/a", "", "a"));
   auto moved = load(yaml("127.0.0.1:8080\n  spool_dir: /srv/b\n  spool_fsync: true", "", "a"));
-  auto warned = check_reload(*running.snapshot, running.providers, *moved.snapshot, moved.providers);
-  CHECK(warned.refusal.empty());
+  auto warned = check_reload(*running, *running, *moved);
   REQUIRE(warned.warnings.size() == 2);
   CHECK(warned.warnings[0].rfind("server.spool_dir changed", 0) == 0);
   CHECK(warned.warnings[1].rfind("server.spool_fsync changed", 0) == 0);
