@@ -62,6 +62,15 @@ std::uint32_t retry_after_seconds(std::chrono::milliseconds reset_in) {
   return static_cast<std::uint32_t>(std::max<std::int64_t>(s, 1));
 }
 
+// The names of an account's shared counters: tenant names are identifiers and key ids hex, so
+// both are safe inside a Redis key.
+std::string tenant_counter_id(const std::string& tenant) {
+  return "tenant:" + tenant;
+}
+std::string key_counter_id(const std::string& key_id) {
+  return "key:" + key_id;
+}
+
 std::string key_label(const config::key_config* key) {
   if (key != nullptr && !key->name.empty()) return "key `" + key->name + "`";
   return "this key";
@@ -106,11 +115,26 @@ bool limit_account::roll(config::wall_time wall) {
   spent_ = 0;
   period_start_ = config::period_start(budget_->period, wall);
   period_end_ = config::period_end(budget_->period, wall);
+  if (lease_) {
+    // The old period's lease is of no use now: it expires in the counters. Spend not yet
+    // reported is reported into the new period (it errs toward spending less).
+    lease_->held = 0;
+    lease_->seed = 0;
+    lease_->answered = false;
+    lease_->period_start = period_start_;
+  }
   return true;
 }
 
 double limit_account::remaining_locked() const {
   return budget_ ? budget_->usd - spent_ - reserved_ : std::numeric_limits<double>::infinity();
+}
+
+double limit_account::lease_room_locked(clock::time_point mono) const {
+  if (!lease_ || !budget_) return std::numeric_limits<double>::infinity();
+  // A lease the counters may have reclaimed (not renewed within its TTL) is not spent.
+  if (mono >= lease_->valid_until || lease_->period_start != period_start_) return 0;
+  return lease_->held - reserved_;
 }
 
 std::optional<budget_state> limit_account::budget(config::wall_time now) const {
@@ -120,6 +144,9 @@ std::optional<budget_state> limit_account::budget(config::wall_time now) const {
   s.config = *budget_;
   const bool rolled = now >= period_end_;  // not yet rolled by a request: report the new period
   s.spent = rolled ? 0 : spent_;
+  // With a lease, the cluster's spend as last heard, plus what this node has not reported yet.
+  if (lease_ && !rolled && lease_->answered)
+    s.spent = std::max(s.spent, lease_->global_spent + lease_->unreported);
   s.reserved = reserved_;
   s.reservations = reservations_;
   s.remaining = std::max(0.0, budget_->usd - s.spent - reserved_);
@@ -144,6 +171,74 @@ std::optional<rate_state> limit_account::tokens(clock::time_point now) const {
 void limit_account::seed_spend(double usd) {
   std::lock_guard<std::mutex> guard{mutex_};
   spent_ += usd;
+  if (lease_) lease_->seed += usd;
+}
+
+void limit_account::enable_lease(std::string counter_id) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (lease_) return;
+  lease_ = std::make_unique<budget_lease>();
+  lease_->counter_id = std::move(counter_id);
+  lease_->seed = spent_;  // whatever was seeded before
+  lease_->period_start = period_start_;
+}
+
+bool limit_account::leased() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return lease_ != nullptr && budget_.has_value();
+}
+
+std::optional<lease_exchange> limit_account::begin_lease_exchange(config::wall_time wall,
+                                                                  clock::time_point mono,
+                                                                  bool report,
+                                                                  clock::time_point idle_before) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (!lease_ || !budget_) return std::nullopt;
+  roll(wall);
+  lease_exchange ex;
+  ex.counter_id = lease_->counter_id;
+  ex.period_start = period_start_;
+  ex.period_end = period_end_;
+  ex.limit = budget_->usd;
+  ex.seed = lease_->seed;
+  ex.held = lease_->held;
+  ex.room = lease_room_locked(mono);
+  ex.valid = mono < lease_->valid_until;
+  ex.sent_at = mono;
+  ex.last_used = lease_->last_used;
+  if (report) {
+    ex.reported = lease_->unreported;
+    lease_->unreported = 0;
+  }
+  if (lease_->last_used < idle_before && ex.room > 0) {
+    // Only the free room: reservations in flight still settle against the lease.
+    ex.released = ex.room;
+    lease_->held -= ex.room;
+  }
+  return ex;
+}
+
+void limit_account::end_lease_exchange(const lease_exchange& ex, const lease_answer& a,
+                                       clock::time_point mono) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (!lease_ || lease_->period_start != ex.period_start) return;  // rolled meanwhile
+  lease_->held += a.granted;
+  // Never more than the counters hold for this node, less what it settled since: a lease they
+  // reclaimed (this node's reports stopped for a TTL) is gone.
+  lease_->held = std::min(lease_->held, a.own - lease_->unreported);
+  lease_->global_spent = a.spent;
+  lease_->answered = true;
+  if (a.own > 0 || a.granted > 0) lease_->valid_until = ex.sent_at + a.ttl;
+  // The pool could not give what a waiting request lacked: the next ones decide on what is
+  // here rather than each asking again.
+  if (ex.need > 0 && a.granted < ex.need) lease_->no_wait_until = mono + a.hold_off;
+}
+
+void limit_account::fail_lease_exchange(const lease_exchange& ex) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (!lease_) return;
+  lease_->unreported += ex.reported;
+  if (lease_->period_start == ex.period_start) lease_->held += ex.released;
 }
 
 bool limit_account::set_limits(const config::limits_config& limits, config::wall_time now) {
@@ -164,6 +259,13 @@ bool limit_account::set_limits(const config::limits_config& limits, config::wall
   if (budget_ && !same_period) {
     period_start_ = config::period_start(budget_->period, now);
     period_end_ = config::period_end(budget_->period, now);
+    if (lease_) {
+      // Another period is another shared budget (its keys name the period's start).
+      lease_->held = 0;
+      lease_->seed = 0;
+      lease_->answered = false;
+      lease_->period_start = period_start_;
+    }
   }
   return budget_.has_value() && !same_period;
 }
@@ -197,6 +299,10 @@ void budget_hold::settle(double usd, std::uint64_t tokens) {
     a->roll(wall);
     if (a->budget_) {
       a->spent_ += usd;
+      if (a->lease_) {
+        a->lease_->held -= usd;
+        a->lease_->unreported += usd;
+      }
       if (a->reservations_ > 0) --a->reservations_;
       // Sums of doubles drift: with nothing in flight, nothing is reserved.
       a->reserved_ = a->reservations_ == 0 ? 0 : std::max(0.0, a->reserved_ - reserved_usd_);
@@ -236,6 +342,7 @@ void budget_book::reconfigure(const config::snapshot& config, const spend_reader
       if (e.account->set_limits(t.limits, now)) seed(e.account, t.name, {});
     } else {
       e.account = std::make_shared<limit_account>("tenant `" + t.name + "`", t.limits, now);
+      if (leases_.load()) e.account->enable_lease(tenant_counter_id(t.name));
       e.stats = std::make_shared<tenant_limit_stats>();
       seed(e.account, t.name, {});
     }
@@ -248,12 +355,21 @@ void budget_book::reconfigure(const config::snapshot& config, const spend_reader
         if (account->set_limits(k.limits, now)) seed(account, t.name, id);
       } else {
         account = std::make_shared<limit_account>(key_label(&k), k.limits, now);
+        if (leases_.load()) account->enable_lease(key_counter_id(id));
         seed(account, t.name, id);
       }
       next->keys.emplace(std::move(id), key_entry{t.name, std::move(account)});
     }
   }
   index_.store(std::move(next), std::memory_order_release);
+}
+
+void budget_book::enable_leases() {
+  std::lock_guard<std::mutex> guard{reconfigure_mutex_};
+  leases_.store(true);
+  const auto idx = index();
+  for (const auto& [name, e] : idx->tenants) e.account->enable_lease(tenant_counter_id(name));
+  for (const auto& [id, e] : idx->keys) e.account->enable_lease(key_counter_id(id));
 }
 
 std::shared_ptr<limit_account> budget_book::tenant_account(const std::string& tenant) const {
@@ -312,7 +428,7 @@ std::vector<budget_book::seed_request> budget_book::seed_requests() const {
 }
 
 admission_verdict budget_book::admit(const config::tenant_config& tenant, const std::string& key_id,
-                                     const spend_demand& demand) {
+                                     const spend_demand& demand, lease_mode mode) {
   admission_verdict v;
   const auto idx = index();  // one index for the whole admission
   auto tenant_it = idx->tenants.find(tenant.name);
@@ -418,11 +534,21 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   double reserve = 0;
   const limit_account* tightest = nullptr;
   double remaining = std::numeric_limits<double>::infinity();
+  bool lease_short = false;  // the tightest is a lease, not the budget itself
   for (auto* a : accounts) {
     if (a == nullptr || !a->budget_) continue;
-    if (double r = a->remaining_locked(); r < remaining) {
+    double r = a->remaining_locked();
+    bool from_lease = false;
+    if (a->lease_ && mode != lease_mode::down_open) {
+      if (double room = a->lease_room_locked(mono); room < r) {
+        r = room;
+        from_lease = true;
+      }
+    }
+    if (r < remaining) {
       remaining = r;
       tightest = a;
+      lease_short = from_lease;
     }
   }
   if (tightest != nullptr) {
@@ -430,10 +556,31 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
     const std::uint32_t wanted = demand.max_tokens.value_or(default_output_reserve);
     const double worst = prompt_cost + wanted * demand.output_usd_per_token;
     std::uint32_t out_tokens = wanted;
+    if (worst > remaining && lease_short && mode == lease_mode::wait) {
+      // A lease too small, and the pool not known to be short: top up first, then decide. The
+      // caller waits off the I/O thread (see gateway::submit); nothing is taken here.
+      for (auto* a : accounts) {
+        if (a == nullptr || !a->budget_ || !a->lease_) continue;
+        if (mono < a->lease_->no_wait_until) continue;
+        if (a->lease_room_locked(mono) < worst)
+          v.lease_shortfall.emplace_back(a == key_acc.get() ? key_acc : tenant_acc, worst);
+      }
+      if (!v.lease_shortfall.empty()) return v;
+    }
     if (worst > remaining) {
       double fit = 0;
       if (demand.output_usd_per_token > 0 && remaining > prompt_cost)
         fit = std::floor((remaining - prompt_cost) / demand.output_usd_per_token);
+      if (fit < min_output_tokens && lease_short && mode == lease_mode::down_closed) {
+        return refuse(
+            limit_reason::budget,
+            make_error(gateway_error::counters_unavailable,
+                       "The budget of " + tightest->label_ +
+                           " is shared by the gateway's nodes through its counters (Redis), which "
+                           "this node cannot reach, and the share it holds cannot cover this "
+                           "request. Retry after the delay in Retry-After.",
+                       {}, 5));
+      }
       if (fit < min_output_tokens) {
         const auto& b = *tightest->budget_;
         const double smallest = prompt_cost + min_output_tokens * demand.output_usd_per_token;
@@ -468,6 +615,7 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
     if (a->budget_) {
       a->reserved_ += reserve;
       ++a->reservations_;
+      if (a->lease_) a->lease_->last_used = mono;
     }
   }
   v.hold = std::make_shared<budget_hold>(key_acc, tenant_acc, reserve, demand.prompt_tokens, bucket,

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/budget_lease.hpp"
 #include "actors/ports/clock.hpp"
 #include "actors/ports/wall_clock.hpp"
 #include "actors/rate_window.hpp"
@@ -92,6 +93,25 @@ class limit_account {
   /// "key `ci`", "this key" or "tenant `team-a`": names the budget in errors, never a key.
   const std::string& label() const noexcept { return label_; }
 
+  // ---- cluster leases (see budget_lease.hpp) --------------------------------------------------
+
+  /// From now on the budget is spent from a lease of the shared budget named `counter_id`.
+  void enable_lease(std::string counter_id);
+  /// True when the budget is spent from a lease.
+  bool leased() const;
+  /// Takes what one exchange with the counters needs: the unreported spend (when `report`), and
+  /// the free room when the lease was last used before `idle_before` (a release; `{}` = never,
+  /// `time_point::max()` = always). Nullopt without a leased budget. Every begun exchange ends
+  /// with `end_lease_exchange` or `fail_lease_exchange`.
+  std::optional<lease_exchange> begin_lease_exchange(config::wall_time wall, clock::time_point mono,
+                                                     bool report, clock::time_point idle_before);
+  /// Applies the counters' answer: adds the grant, never keeps more than the counters hold for
+  /// this node, and renews the lease.
+  void end_lease_exchange(const lease_exchange& ex, const lease_answer& answer,
+                          clock::time_point mono);
+  /// The exchange did not happen: the spend and the room it took come back.
+  void fail_lease_exchange(const lease_exchange& ex);
+
  private:
   friend class budget_book;
   friend class budget_hold;
@@ -100,6 +120,8 @@ class limit_account {
   /// Starts the budget's new period when the current one has ended; true when it did.
   bool roll(config::wall_time wall);
   double remaining_locked() const;
+  // What the lease lets this node reserve now (+inf without a lease).
+  double lease_room_locked(clock::time_point mono) const;
 
   mutable std::mutex mutex_;
   std::string label_;
@@ -113,6 +135,7 @@ class limit_account {
   config::wall_time period_end_{};
   rate_window requests_;
   rate_window tokens_;
+  std::unique_ptr<budget_lease> lease_;  // cluster mode only
 };
 
 /// One request's reservation against its key's and its tenant's accounts. Settling charges the
@@ -156,6 +179,9 @@ struct admission_verdict {
   std::shared_ptr<budget_hold> hold;  ///< null when refused
   /// `x-ratelimit-*` response headers of the tightest limit (empty without rate limits).
   std::vector<std::pair<std::string, std::string>> headers;
+  /// `lease_mode::wait` only: leases too small for the request, and the room (USD) each needs
+  /// for it. Nothing was taken; admit again once they are topped up.
+  std::vector<std::pair<std::shared_ptr<limit_account>, double>> lease_shortfall;
 };
 
 /// Rejections per tenant, for metrics.
@@ -172,9 +198,14 @@ class budget_book {
               std::shared_ptr<const clock> mono);
 
   /// Checks the rate limits and budgets of `key_id` and of `tenant` together, and takes what the
-  /// request needs from both, or nothing.
+  /// request needs from both, or nothing. `mode` says what a leased budget whose lease is too
+  /// small does (irrelevant without leases).
   admission_verdict admit(const config::tenant_config& tenant, const std::string& key_id,
-                          const spend_demand& demand);
+                          const spend_demand& demand, lease_mode mode = lease_mode::wait);
+
+  /// Cluster mode: every budget, of the accounts there are and of those to come, is spent from a
+  /// lease. Called once, before the first request.
+  void enable_leases();
 
   /// The account of a tenant / of a key (by `key_id`, see runtime::principal), or null.
   std::shared_ptr<limit_account> tenant_account(const std::string& tenant) const;
@@ -240,6 +271,7 @@ class budget_book {
   std::shared_ptr<const wall_clock> wall_;
   std::shared_ptr<const clock> mono_;
   std::mutex reconfigure_mutex_;  // one reconfigure at a time; never taken by requests
+  std::atomic<bool> leases_{false};
   std::atomic<std::shared_ptr<const account_index>> index_;
 };
 

@@ -10,6 +10,7 @@
 #include "actors/admission.hpp"
 #include "actors/health_filter.hpp"
 #include "actors/journal_replay.hpp"
+#include "actors/lease_admission.hpp"
 #include "actors/provider_diff.hpp"
 #include "actors/provider_slot.hpp"
 #include "actors/provider_supervisor.hpp"
@@ -78,6 +79,7 @@ gateway::gateway(caf::actor_system& system, config::snapshot_ptr config, ports p
   if (!ports_.time) ports_.time = std::make_shared<steady_clock>();
   if (!ports_.wall) ports_.wall = std::make_shared<system_wall_clock>();
   budgets_ = std::make_shared<budget_book>(*config_, ports_.wall, ports_.time);
+  if (ports_.leases) budgets_->enable_leases();
   // Before the usage writer exists, so the store has a single user (its port contract); the
   // journal's leftovers first, so that the spend read back includes them.
   std::vector<journaled_record> unstored;
@@ -111,10 +113,14 @@ gateway::~gateway() { stop(); }
 
 void gateway::submit(request_context ctx) {
   if (ctx.record_id.empty()) ctx.record_id = new_record_id();
+  population_->in_flight.fetch_add(1, std::memory_order_relaxed);
+  population_->started_total.fetch_add(1, std::memory_order_relaxed);
+  dispatch(std::move(ctx), lease_mode::wait);
+}
+
+void gateway::dispatch(request_context ctx, lease_mode mode) {
   auto sink = ctx.sink;
   auto population = population_;
-  population->in_flight.fetch_add(1, std::memory_order_relaxed);
-  population->started_total.fetch_add(1, std::memory_order_relaxed);
   auto routes = routes_->load(std::memory_order_acquire);
 
   // Speculative first attempt: when the plan is clear and its first target has a free slot, start
@@ -132,9 +138,16 @@ void gateway::submit(request_context ctx) {
   apply_health(p, ports_.time->now());  // ejected providers out, unless all are
   std::shared_ptr<budget_hold> hold;
   if (!p.error) p.error = key_model_error(ctx);
+  if (!p.error && ctx.tenant != nullptr) p.error = counters_down_refusal(ports_.leases.get(), ctx);
   if (!p.error && ctx.tenant != nullptr) {
     // Before any attempt starts: the reservation decides what may be sent (its output cap).
-    auto verdict = budgets_->admit(*ctx.tenant, ctx.key_id, demand_of(ctx, p));
+    auto verdict = budgets_->admit(*ctx.tenant, ctx.key_id, demand_of(ctx, p), mode);
+    if (!verdict.lease_shortfall.empty()) {
+      // The request does not fit this node's leases: wait for a top-up off this thread.
+      if (ports_.leases->up())
+        return wait_for_leases(std::move(ctx), std::move(verdict.lease_shortfall));
+      return dispatch(std::move(ctx), down_mode(*ports_.leases));
+    }
     if (!verdict.headers.empty()) sink->set_response_headers(std::move(verdict.headers));
     if (verdict.error) {
       p.error = std::move(verdict.error);  // the actor answers it, and records it
@@ -143,7 +156,10 @@ void gateway::submit(request_context ctx) {
       hold = std::move(verdict.hold);
     }
   }
-  if (!p.error) {
+  // Only on the ingress thread: from the lease source's thread (a request that waited for a
+  // top-up), `adopt` could reach the actor after the attempt's first events, which it would
+  // drop as stale. The actor starts the attempt itself then.
+  if (!p.error && mode == lease_mode::wait) {
     // A target that cannot take the request as sent is left to the actor, which explains it.
     auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});
     if (spec.ok() && try_admit_fast(*p.targets.front()->stats)) {
@@ -179,6 +195,17 @@ void gateway::submit(request_context ctx) {
     caf::anon_send(actor, adopt_atom::value, std::uint32_t{1}, std::move(first_slot),
                    std::move(handle));
   }
+}
+
+void gateway::wait_for_leases(
+    request_context ctx, std::vector<std::pair<std::shared_ptr<limit_account>, double>> shortfall) {
+  auto waiting = std::make_shared<request_context>(std::move(ctx));
+  auto leases = ports_.leases;
+  // The source answers within a bounded time (its own timeouts), on its thread: admission runs
+  // there again, and the request actor starts the first attempt.
+  leases->top_up(std::move(shortfall), [this, waiting, leases](bool answered) {
+    dispatch(std::move(*waiting), answered ? lease_mode::final : down_mode(*leases));
+  });
 }
 
 bool gateway::reload(config::snapshot_ptr next, std::chrono::milliseconds timeout) {

@@ -15,6 +15,7 @@
 
 #include "actors/budget_book.hpp"
 #include "actors/ports/clock.hpp"
+#include "actors/ports/lease_source.hpp"
 #include "actors/ports/request_observer.hpp"
 #include "actors/ports/response_sink.hpp"
 #include "actors/ports/upstream_transport.hpp"
@@ -69,6 +70,8 @@ class gateway {
     /// Write-ahead journal of usage records (null = records wait in memory only). Its leftovers
     /// from an earlier run are stored when the gateway is built.
     std::shared_ptr<usage_journal> journal;
+    /// Shared budget leases (`counters: redis://…`); null = budgets are this node's alone.
+    std::shared_ptr<lease_source> leases;
   };
 
   gateway(caf::actor_system& system, config::snapshot_ptr config, ports p);
@@ -134,6 +137,13 @@ class gateway {
   caf::actor provider_actor_for_test(std::size_t index) const;
 
  private:
+  // Admission and the first attempt of `submit`; `mode` says what a lease too small does (a
+  // request waiting for a top-up comes back here with the answer).
+  void dispatch(request_context ctx, lease_mode mode);
+  // Asks the lease source for `shortfall`, then dispatches `ctx` again with the outcome.
+  void wait_for_leases(request_context ctx,
+                       std::vector<std::pair<std::shared_ptr<limit_account>, double>> shortfall);
+
   caf::actor_system& system_;
   config::snapshot_ptr config_;
   ports ports_;

@@ -140,6 +140,27 @@ void provider_health::eject_locked(clock::time_point now) {
   outcomes_.clear();
   state_.store(circuit_state::open, std::memory_order_release);
   ejections_total.fetch_add(1, std::memory_order_relaxed);
+  if (on_eject_) on_eject_(d);
+}
+
+void provider_health::on_eject(std::function<void(clock::duration)> listener) {
+  std::lock_guard<std::mutex> g(mutex_);
+  on_eject_ = std::move(listener);
+}
+
+void provider_health::eject_external(clock::time_point now, clock::duration d) {
+  if (d <= clock::duration::zero()) return;
+  std::lock_guard<std::mutex> g(mutex_);
+  const auto until = ticks(now + d);
+  if (state() == circuit_state::open && open_until_.load() >= until) return;
+  // Half-open probes in flight finish as they would after an own ejection: their outcome is
+  // neutral to an open circuit.
+  open_until_.store(until, std::memory_order_release);
+  probes_.store(0);
+  consecutive_ = 0;
+  outcomes_.clear();
+  state_.store(circuit_state::open, std::memory_order_release);
+  external_ejections_total.fetch_add(1, std::memory_order_relaxed);
 }
 
 void provider_health::close_locked(clock::time_point now) {

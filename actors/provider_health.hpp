@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
 #include "actors/messages.hpp"
@@ -87,6 +88,20 @@ class provider_health {
   /// A hedge wants to go to this provider: takes one token if there is one.
   bool try_hedge();
 
+  // ---- cluster (see docs/architecture.md, "Cluster counters") --------------------------------
+
+  /// Called with the ejection's length each time this node ejects the provider, so that the
+  /// other nodes eject it too. It runs under this provider's lock: it must only queue. May be
+  /// set (again) at any time.
+  void on_eject(std::function<void(clock::duration)> listener);
+
+  /// Another node ejected this provider for `d`: stop sending to it until `now + d` (then probe
+  /// it as after an own ejection), unless it is already out for longer. Not broadcast again,
+  /// and not counted toward this node's own ejection multiplier.
+  void eject_external(clock::time_point now, clock::duration d);
+
+  std::atomic<std::uint64_t> external_ejections_total{0};
+
   // ---- counters for metrics (monotonic) --------------------------------------------------------
 
   std::atomic<std::uint64_t> ejections_total{0};
@@ -131,6 +146,7 @@ class provider_health {
   double hedge_tokens_ = 0;
 
   ttfb_estimator ttfb_;
+  std::function<void(clock::duration)> on_eject_;
 };
 
 }  // namespace switchyard::actors

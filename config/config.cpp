@@ -6,6 +6,10 @@
 
 namespace switchyard::config {
 
+const char* to_string(counters_down_policy p) noexcept {
+  return p == counters_down_policy::open ? "open" : "closed";
+}
+
 std::string_view to_string(provider_type t) noexcept {
   switch (t) {
     case provider_type::mock: return "mock";

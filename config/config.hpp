@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/cluster_config.hpp"
 #include "protocols/canonical.hpp"
 
 namespace switchyard::config {
@@ -282,6 +283,7 @@ struct snapshot {
   server_config server;
   std::string storage = "sqlite://var/switchyard.db";
   std::string counters = "memory";
+  cluster_config cluster;  ///< `cluster:`; used with `counters: redis://…`
   std::vector<provider_config> providers;
   std::vector<model_config> models;
   std::vector<tenant_config> tenants;

@@ -212,7 +212,7 @@ class loader {
       fail(root.Mark(), "", "the top level must be a mapping with providers:, models: and tenants:, got "
                                 + describe(root));
     mapping top = open_map(root, "", root.Mark(),
-                           {"server", "storage", "counters", "providers", "models", "tenants"});
+                           {"server", "storage", "counters", "cluster", "providers", "models", "tenants"});
     if (auto* e = top.find("server"))
       read_server(*e);
     if (auto* e = top.find("storage"))
@@ -220,6 +220,8 @@ class loader {
     if (!spool_dir_given_) snap_->server.spool_dir = default_spool_dir(snap_->storage);
     if (auto* e = top.find("counters"))
       read_counters(*e);
+    if (auto* e = top.find("cluster"))
+      read_cluster(*e);
     read_providers(require(top, "providers", "list at least one provider, e.g. - { name: demo, type: mock }"));
     read_models(require(top, "models", "list at least one model, e.g. - { name: demo-chat, targets: [...] }"));
     if (auto* e = top.find("tenants"))
@@ -568,6 +570,31 @@ class loader {
                   + (s.find("://") == std::string::npos ? quote(s) : "scheme " + quote(scheme)));
     }
     snap_->counters = std::move(s);
+  }
+
+  void read_cluster(const entry& e) {
+    mapping m = map_of(e, {"node_id", "lease_ttl_ms", "report_interval_ms", "on_counters_down"},
+                       true);
+    cluster_config& c = snap_->cluster;
+    if (auto* v = m.find("node_id")) c.node_id = identifier(*v);
+    if (auto* v = m.find("lease_ttl_ms")) c.lease_ttl = millis(*v, 500, 600'000);
+    if (auto* v = m.find("report_interval_ms")) c.report_interval = millis(*v, 10, 60'000);
+    // A lease must outlive several reports, or a healthy node would lose it between two.
+    if (c.report_interval * 3 > c.lease_ttl)
+      fail(e, "report_interval_ms (" + std::to_string(c.report_interval.count()) +
+                  ") must be at most a third of lease_ttl_ms (" +
+                  std::to_string(c.lease_ttl.count()) + "): leases are renewed by the reports");
+    if (auto* d = m.find("on_counters_down")) {
+      mapping dm = map_of(*d, {"budgets", "rate_limits"}, true);
+      auto policy = [&](const entry& v) {
+        std::string s = text(v, "closed or open");
+        if (s == "closed") return counters_down_policy::closed;
+        if (s == "open") return counters_down_policy::open;
+        fail(v, "must be closed or open, got " + quote(s));
+      };
+      if (auto* v = dm.find("budgets")) c.on_counters_down.budgets = policy(*v);
+      if (auto* v = dm.find("rate_limits")) c.on_counters_down.rate_limits = policy(*v);
+    }
   }
 
   void read_providers(const entry& e) {

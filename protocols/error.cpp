@@ -64,6 +64,7 @@ unsigned http_status(gateway_error code) noexcept {
     case gateway_error::overloaded:
     case gateway_error::no_healthy_target:
     case gateway_error::draining:
+    case gateway_error::counters_unavailable:
       return 503;
     case gateway_error::upstream_timeout:
       return 504;
@@ -98,6 +99,7 @@ std::string_view openai_error_type(gateway_error code) noexcept {
     case gateway_error::no_healthy_target:
     case gateway_error::draining:
     case gateway_error::upstream_timeout:
+    case gateway_error::counters_unavailable:
       return "server_error";
   }
   return "server_error";
@@ -140,6 +142,8 @@ std::string_view openai_error_code(gateway_error code) noexcept {
       return "server_draining";
     case gateway_error::upstream_timeout:
       return "upstream_timeout";
+    case gateway_error::counters_unavailable:
+      return "counters_unavailable";
   }
   return "internal_error";
 }
@@ -176,6 +180,7 @@ std::string_view anthropic_error_type(gateway_error code) noexcept {
     case gateway_error::overloaded:
     case gateway_error::no_healthy_target:
     case gateway_error::draining:
+    case gateway_error::counters_unavailable:
       return "overloaded_error";
   }
   return "api_error";

@@ -27,6 +27,9 @@ enum class gateway_error : std::uint8_t {
   no_healthy_target,   ///< 503 no enabled target serves this model (carries Retry-After)
   draining,            ///< 503 the node is shutting down (carries Retry-After)
   upstream_timeout,    ///< 504 every attempt timed out
+  /// 503 the shared counters (Redis) are unreachable and this node's budget leases are spent:
+  /// a budget cannot be enforced across the cluster (carries Retry-After)
+  counters_unavailable,
 };
 
 /// One error, as the gateway reports it to a client.

@@ -31,6 +31,14 @@ reload_check check_reload(const config::snapshot& started, const config::snapsho
   keep(a.spool_fsync != b.spool_fsync, "server.spool_fsync");
   keep(started.storage != next.storage, "storage");
   keep(started.counters != next.counters, "counters");
+  // The counters service runs with the node id, TTL, interval and policies it started with.
+  const auto& c = started.cluster;
+  const auto& d = next.cluster;
+  keep(c.node_id != d.node_id || c.lease_ttl != d.lease_ttl ||
+           c.report_interval != d.report_interval ||
+           c.on_counters_down.budgets != d.on_counters_down.budgets ||
+           c.on_counters_down.rate_limits != d.on_counters_down.rate_limits,
+       "cluster");
   return out;
 }
 

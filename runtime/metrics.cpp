@@ -13,6 +13,7 @@
 
 #include "actors/gateway.hpp"
 #include "runtime/budget_metrics.hpp"
+#include "runtime/counters_metrics.hpp"
 #include "runtime/health_metrics.hpp"
 #include "runtime/journal_metrics.hpp"
 #include "runtime/access_log.hpp"
@@ -297,6 +298,10 @@ void metrics::attach_access_log(const access_log* log) noexcept {
   access_log_.store(log, std::memory_order_release);
 }
 
+void metrics::attach_counters(const counters_stats* stats) noexcept {
+  counters_.store(stats, std::memory_order_release);
+}
+
 void metrics::attach_storage_up(std::function<bool()> up) {
   storage_up_ = std::move(up);
 }
@@ -318,6 +323,9 @@ std::string metrics::scrape() const {
     add_sample(running, static_cast<double>(sys->registry().running()));
     families.push_back(std::move(running));
   }
+
+  if (const auto* c = counters_.load(std::memory_order_acquire))
+    add_counters_families(*c, gateway_.load(std::memory_order_acquire), families);
 
   if (const auto* log = access_log_.load(std::memory_order_acquire)) {
     auto written = family("switchyard_access_log_lines_total", "Access-log lines written",

@@ -33,6 +33,7 @@ class gateway;
 namespace switchyard::runtime {
 
 struct ingress_stats;
+struct counters_stats;
 class access_log;
 
 /// The process's metrics. Thread-safe.
@@ -65,6 +66,10 @@ class metrics final : public actors::request_observer {
   /// The access log whose written and dropped lines are exported; may be null (no access log).
   /// Must outlive every later `scrape()`.
   void attach_access_log(const access_log* log) noexcept;
+
+  /// The cluster counters' figures (`counters: redis://…`); may be null. Must outlive every
+  /// later `scrape()`.
+  void attach_counters(const counters_stats* stats) noexcept;
 
   /// What `switchyard_storage_up` reports (the gauge is absent without it). Call before the
   /// first `scrape()`; `up` must be thread-safe.
@@ -118,6 +123,7 @@ class metrics final : public actors::request_observer {
   std::atomic<const ingress_stats*> ingress_{nullptr};
   std::atomic<caf::actor_system*> system_{nullptr};
   std::atomic<const access_log*> access_log_{nullptr};
+  std::atomic<const counters_stats*> counters_{nullptr};
   std::function<bool()> storage_up_;
 };
 

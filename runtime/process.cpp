@@ -31,6 +31,7 @@
 #include "config/loader.hpp"
 #include "runtime/admin_http.hpp"
 #include "runtime/budget_follow.hpp"
+#include "runtime/cluster_wiring.hpp"
 #include "runtime/config_reload.hpp"
 #include "runtime/access_log.hpp"
 #include "runtime/metrics.hpp"
@@ -144,7 +145,7 @@ std::function<bool()> storage_probe(const std::shared_ptr<actors::usage_store>& 
 // SIGHUP: loads the config file again and applies it (see config_reload.hpp), or logs why not.
 // Runs on the main thread, which only waits for signals otherwise.
 void reload_config(const config::snapshot& started, actors::gateway& gw, upstream_client& upstream,
-                   metrics* exporter, admin_frontend& admin) {
+                   metrics* exporter, admin_frontend& admin, counters_service* counters) {
   const std::string& path = started.source;
   auto loaded = config::load_file(path);
   if (!loaded) {
@@ -169,6 +170,8 @@ void reload_config(const config::snapshot& started, actors::gateway& gw, upstrea
     return;
   }
   for (const auto& c : check.changes) log_line("info", "SIGHUP: " + c);
+  // Providers added by the reload announce their ejections to the cluster too.
+  if (counters) announce_ejections(*counters, gw);
   // After the new routes are out: pools of providers that left or moved close as they idle.
   upstream.retain(*next);
   // Tenants and keys: on the admin worker, serialized with admin changes.
@@ -277,12 +280,18 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   }
   auto admin = open_admin(config);
   if (!admin) return 1;
+  auto counters = open_counters(*config);
+  if (!counters.ok()) {
+    log_line("error", counters.error());
+    return 1;
+  }
   auto observer = observer_fanout::combine({exporter, access.value()});
   auto gateway = std::make_unique<actors::gateway>(
       system, config,
-      actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr,
-                             journal.value()});
+      actors::gateway::ports{transport, observer, nullptr, usage.value(), nullptr, journal.value(),
+                             counters.value()});
   auto* gw = gateway.get();
+  counters_stopper stop_counters_first{counters.value()};
   if (!gateway->budget_seed_error().empty()) {
     // Serving with budgets restarted from zero would let them be overspent: fail closed.
     log_line("error", "cannot rebuild budget spend: " + gateway->budget_seed_error());
@@ -315,7 +324,9 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
                            frontend->handle(std::move(req), std::move(done));
                          },
                          &gw->usage_stats(), access.value()});
+  if (counters.value()) start_counters(*counters.value(), *gw);
   if (exporter) {
+    if (counters.value()) exporter->attach_counters(&counters.value()->stats());
     exporter->attach_storage_up(storage_probe(usage.value(), listener.get(), gw));
     exporter->attach(gw, &srv->stats());
     exporter->attach_actor_system(&system);
@@ -383,7 +394,7 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
     if (signalled) break;
     reloads_done = reloads_requested;  // several SIGHUPs in a row: one reload reads the file
     lock.unlock();
-    reload_config(*config, *gw, *transport, exporter.get(), *frontend);
+    reload_config(*config, *gw, *transport, exporter.get(), *frontend, counters.value().get());
     lock.lock();
   }
   log_line("info", std::string{"received "} + signal_name(first_signal) + ", draining for up to " +
@@ -410,6 +421,8 @@ int run_gateway(const config::snapshot_ptr& config, std::ostream& out) {
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();
+  // Every request has settled: report the last spend and return the leases' free part.
+  if (counters.value()) counters.value()->stop();
   if (!gateway->stop())
     log_line("error", "usage records still waiting at exit were not stored (" +
                           std::to_string(gw->usage_stats().pending.load()) + ")");

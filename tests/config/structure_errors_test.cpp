@@ -63,7 +63,7 @@ TEST_CASE("unknown keys are errors, with a suggestion for near misses") {
     type: mock
 )");
     check_error(e, 1, 1, "provider", "unknown key (did you mean \"providers\"?)");
-    CHECK_THAT(e.message, Catch::Contains("valid keys here: server, storage, counters, providers, models, tenants"));
+    CHECK_THAT(e.message, Catch::Contains("valid keys here: server, storage, counters, cluster, providers, models, tenants"));
   }
   SECTION("in a provider") {
     auto e = load_error(R"(providers:

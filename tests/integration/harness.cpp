@@ -769,6 +769,11 @@ config_builder& config_builder::itest_setting(std::string key, std::string value
   return *this;
 }
 
+config_builder& config_builder::counters(std::string url) {
+  counters_ = std::move(url);
+  return *this;
+}
+
 config_builder& config_builder::typed_provider(
     std::string name, std::string type, std::string base_url,
     std::vector<std::pair<std::string, std::string>> settings) {
@@ -829,7 +834,7 @@ std::string config_builder::render(const temp_dir& dir) const {
         {"spool_dir", (dir.path() / "spool").string()}},
        server_);
   out << "storage: sqlite://" << (dir.path() / "switchyard.db").string() << "\n";
-  out << "counters: memory\n";
+  out << "counters: " << counters_ << "\n";
   out << "providers:\n";
   for (auto& p : providers_) {
     out << "  - name: " << p.name << "\n";

@@ -329,6 +329,8 @@ class config_builder {
   config_builder& tenant(std::string name, std::string key);
   /// Adds `key: value` to the `itest` tenant (e.g. "budget", "{ usd: 100, period: monthly }").
   config_builder& itest_setting(std::string key, std::string value);
+  /// Sets `counters:` (default `memory`), e.g. a redis_server's url().
+  config_builder& counters(std::string url);
   /// The YAML text; storage lives in `dir`.
   std::string render(const temp_dir& dir) const;
 
@@ -351,6 +353,7 @@ class config_builder {
   std::vector<model_entry> models_;
   std::vector<std::pair<std::string, std::string>> tenants_;  // name, key
   std::vector<std::pair<std::string, std::string>> itest_settings_;
+  std::string counters_ = "memory";
 };
 
 /// A minimal chat body for `model` (`extra` is spliced in as more top-level members).

@@ -11,6 +11,7 @@
 #include "harness.hpp"
 #include "prometheus_server.hpp"
 #include "queries.hpp"
+#include "redis_server.hpp"
 
 using namespace switchyard::itest;
 using namespace switchyard::otest;
@@ -60,7 +61,10 @@ TEST_CASE("every dashboard query, variable and alert rule returns data from a re
       mock_options().reply_tokens(20).fault(R"({"kind":"status","status":503,"probability":0.3})"));
   mock_provider b(dir, "b", mock_options().reply_tokens(20));
   mock_provider bad(dir, "bad", mock_options().fault(R"({"kind":"status","status":500})"));
+  // Shared counters, so that the cluster families (counters: redis://… only) are exported too.
+  redis_server redis(dir);
   auto yaml = config_builder()
+                  .counters(redis.url())
                   .server("access_log", (dir.path() / "access.log").string())
                   .provider("a", a.base_url())
                   .provider("b", b.base_url())

@@ -10,14 +10,23 @@ using namespace switchyard::protocols;
 namespace {
 
 constexpr gateway_error all_codes[] = {
-    gateway_error::bad_request,        gateway_error::unauthorized,
-    gateway_error::budget_exhausted,   gateway_error::forbidden,
-    gateway_error::model_not_found,    gateway_error::route_not_found,
-    gateway_error::method_not_allowed, gateway_error::request_timeout,
-    gateway_error::payload_too_large,  gateway_error::rate_limited,
-    gateway_error::internal,           gateway_error::upstream_failed,
-    gateway_error::overloaded,         gateway_error::no_healthy_target,
-    gateway_error::draining,           gateway_error::upstream_timeout,
+    gateway_error::bad_request,
+    gateway_error::unauthorized,
+    gateway_error::budget_exhausted,
+    gateway_error::forbidden,
+    gateway_error::model_not_found,
+    gateway_error::route_not_found,
+    gateway_error::method_not_allowed,
+    gateway_error::request_timeout,
+    gateway_error::payload_too_large,
+    gateway_error::rate_limited,
+    gateway_error::internal,
+    gateway_error::upstream_failed,
+    gateway_error::overloaded,
+    gateway_error::no_healthy_target,
+    gateway_error::draining,
+    gateway_error::upstream_timeout,
+    gateway_error::counters_unavailable,
 };
 
 rapidjson::Document parse(const std::string& s) {
@@ -31,14 +40,23 @@ rapidjson::Document parse(const std::string& s) {
 
 TEST_CASE("every error code maps to the status a client SDK expects", "[error]") {
   const std::pair<gateway_error, unsigned> expected[] = {
-      {gateway_error::bad_request, 400},        {gateway_error::unauthorized, 401},
-      {gateway_error::budget_exhausted, 402},   {gateway_error::forbidden, 403},
-      {gateway_error::model_not_found, 404},    {gateway_error::route_not_found, 404},
-      {gateway_error::method_not_allowed, 405}, {gateway_error::request_timeout, 408},
-      {gateway_error::payload_too_large, 413},  {gateway_error::rate_limited, 429},
-      {gateway_error::internal, 500},           {gateway_error::upstream_failed, 502},
-      {gateway_error::overloaded, 503},         {gateway_error::no_healthy_target, 503},
-      {gateway_error::draining, 503},           {gateway_error::upstream_timeout, 504},
+      {gateway_error::bad_request, 400},
+      {gateway_error::unauthorized, 401},
+      {gateway_error::budget_exhausted, 402},
+      {gateway_error::forbidden, 403},
+      {gateway_error::model_not_found, 404},
+      {gateway_error::route_not_found, 404},
+      {gateway_error::method_not_allowed, 405},
+      {gateway_error::request_timeout, 408},
+      {gateway_error::payload_too_large, 413},
+      {gateway_error::rate_limited, 429},
+      {gateway_error::internal, 500},
+      {gateway_error::upstream_failed, 502},
+      {gateway_error::overloaded, 503},
+      {gateway_error::no_healthy_target, 503},
+      {gateway_error::draining, 503},
+      {gateway_error::upstream_timeout, 504},
+      {gateway_error::counters_unavailable, 503},
   };
   STATIC_REQUIRE(std::size(expected) == std::size(all_codes));
   for (const auto& [code, status] : expected) {
@@ -70,6 +88,7 @@ TEST_CASE("OpenAI error types and codes follow OpenAI's own", "[error]") {
         openai_error_code(gateway_error::no_healthy_target));
   CHECK(openai_error_code(gateway_error::draining) !=
         openai_error_code(gateway_error::no_healthy_target));
+  CHECK(openai_error_code(gateway_error::counters_unavailable) == "counters_unavailable");
 }
 
 TEST_CASE("Anthropic error types are Anthropic's documented ones", "[error]") {
@@ -90,6 +109,7 @@ TEST_CASE("Anthropic error types are Anthropic's documented ones", "[error]") {
       {gateway_error::no_healthy_target, "overloaded_error"},
       {gateway_error::draining, "overloaded_error"},
       {gateway_error::upstream_timeout, "timeout_error"},
+      {gateway_error::counters_unavailable, "overloaded_error"},
   };
   STATIC_REQUIRE(std::size(expected) == std::size(all_codes));
   for (const auto& [code, type] : expected) {
