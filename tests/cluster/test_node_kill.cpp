@@ -115,7 +115,9 @@ TEST_CASE("node kill: the budget lease a killed node held returns to the pool af
   const auto stored = read_usage(shared.pg, "itest");
   INFO("recorded spend " << stored.spend_usd << " of " << budget << "\n" << c.at(1).log());
   CHECK(stored.spend_usd <= budget + 1e-9);
-  // Without the returned lease the survivors would have stopped short by what node 1 held.
-  CHECK(stored.spend_usd >= budget - 2 * answer_cost);
+  // Each survivor may stop up to one answer short (its last slice too small for a whole one);
+  // without the returned lease they would have stopped short by what node 1 held on top (4
+  // answers: a twentieth of the budget less its one answer).
+  CHECK(stored.spend_usd >= budget - 2 * answer_cost - 1e-9);
   check_records_match_answers(stored, answers);
 }
