@@ -12,12 +12,12 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/gateway.hpp"
+#include "runtime/access_log.hpp"
 #include "runtime/budget_metrics.hpp"
 #include "runtime/counters_metrics.hpp"
 #include "runtime/health_metrics.hpp"
-#include "runtime/journal_metrics.hpp"
-#include "runtime/access_log.hpp"
 #include "runtime/ingress_stats.hpp"
+#include "runtime/journal_metrics.hpp"
 #include "runtime/process_stats.hpp"
 
 #ifndef SWITCHYARD_VERSION
@@ -81,8 +81,8 @@ void add_process_families(std::vector<prometheus::MetricFamily>& families) {
       MetricType::Counter, sample->cpu_seconds);
   one("switchyard_process_resident_memory_bytes", "Resident memory of the process",
       MetricType::Gauge, sample->resident_bytes);
-  one("switchyard_process_virtual_memory_bytes", "Virtual memory of the process",
-      MetricType::Gauge, sample->virtual_bytes);
+  one("switchyard_process_virtual_memory_bytes", "Virtual memory of the process", MetricType::Gauge,
+      sample->virtual_bytes);
   one("switchyard_process_start_time_seconds", "Unix time the process started", MetricType::Gauge,
       sample->start_time_seconds);
   one("switchyard_process_open_fds", "File descriptors open now", MetricType::Gauge,
@@ -119,6 +119,7 @@ struct metrics::families {
   prometheus::Family<prometheus::Counter>* attempts = nullptr;
   prometheus::Family<prometheus::Counter>* cost = nullptr;
   prometheus::Family<prometheus::Counter>* broken = nullptr;
+  prometheus::Family<prometheus::Counter>* tenant_requests = nullptr;
 };
 
 metrics::metrics(const config::snapshot& config)
@@ -173,13 +174,32 @@ metrics::metrics(const config::snapshot& config)
   families_->attempts = &attempts;
   families_->cost = &cost;
   families_->broken = &broken;
+  families_->tenant_requests = &tenant_requests;
   series_.store(make_set(config, nullptr), std::memory_order_release);
 
-  for (const auto& tenant : config.tenants) {
-    auto& row = tenants_[tenant.name];
-    for (std::size_t c = 0; c < status_classes; ++c)
-      row[c] = &tenant_requests.Add({{"tenant", tenant.name}, {"status_class", class_labels[c]}});
+  for (const auto& tenant : config.tenants) tenants_[tenant.name] = make_tenant_row(tenant.name);
+}
+
+metrics::tenant_row metrics::make_tenant_row(const std::string& tenant) {
+  tenant_row row{};
+  for (std::size_t c = 0; c < status_classes; ++c)
+    row[c] =
+        &families_->tenant_requests->Add({{"tenant", tenant}, {"status_class", class_labels[c]}});
+  return row;
+}
+
+void metrics::count_tenant(const std::string& tenant, std::size_t status_class) {
+  if (auto t = tenants_.find(tenant); t != tenants_.end()) {
+    t->second[status_class]->Increment();
+    return;
   }
+  // A tenant created at run time (admin API, another node, a reload): its series are made on its
+  // first finished request. Only authenticated requests name a tenant, so the set stays bounded
+  // by the tenants that exist (or existed) in the store.
+  std::lock_guard lock{late_tenants_mutex_};
+  auto [it, added] = late_tenants_.try_emplace(tenant);
+  if (added) it->second = make_tenant_row(tenant);
+  it->second[status_class]->Increment();
 }
 
 metrics::~metrics() = default;
@@ -276,13 +296,12 @@ void metrics::on_request_done(const actors::request_record& record) {
   if (record.attempts > 0) s.attempts->Increment(record.attempts);
   if (record.cost_usd > 0) s.cost->Increment(record.cost_usd);
   if (record.stream_broken) s.streams_broken->Increment();
-  s.overhead->Observe(seconds(std::max(record.duration - record.upstream_time,
-                                       std::chrono::microseconds{0})));
+  s.overhead->Observe(
+      seconds(std::max(record.duration - record.upstream_time, std::chrono::microseconds{0})));
   if (record.usage.prompt_tokens > 0) s.tokens[0]->Increment(record.usage.prompt_tokens);
   if (record.usage.completion_tokens > 0) s.tokens[1]->Increment(record.usage.completion_tokens);
   if (record.usage.cached_tokens > 0) s.tokens[2]->Increment(record.usage.cached_tokens);
-  if (auto t = tenants_.find(record.tenant); t != tenants_.end())
-    t->second[class_index(record.status)]->Increment();
+  if (!record.tenant.empty()) count_tenant(record.tenant, class_index(record.status));
 }
 
 void metrics::attach(const actors::gateway* gateway, const ingress_stats* ingress) noexcept {
@@ -406,17 +425,15 @@ std::string metrics::scrape() const {
     families.push_back(std::move(mailbox));
 
     // Live actors by type (each type's own count; `switchyard_actors_running` is every actor).
-    auto alive = family("switchyard_actors_alive", "Actors alive now, by actor type",
-                        MetricType::Gauge);
+    auto alive =
+        family("switchyard_actors_alive", "Actors alive now, by actor type", MetricType::Gauge);
     double providers_alive = 0;
     for (const auto& p : provider_list)
       if (p) providers_alive += p->alive.load(std::memory_order_relaxed);
-    add_sample(alive,
-               static_cast<double>(gw->requests().in_flight.load(std::memory_order_relaxed)),
+    add_sample(alive, static_cast<double>(gw->requests().in_flight.load(std::memory_order_relaxed)),
                {{"type", "request"}});
     add_sample(alive, providers_alive, {{"type", "provider"}});
-    add_sample(alive,
-               static_cast<double>(gw->usage_stats().alive.load(std::memory_order_relaxed)),
+    add_sample(alive, static_cast<double>(gw->usage_stats().alive.load(std::memory_order_relaxed)),
                {{"type", "usage_writer"}});
     families.push_back(std::move(alive));
 
@@ -483,8 +500,8 @@ std::string metrics::scrape() const {
             "Failed accepts (out of descriptors or memory), each retried after 50 ms",
             in->accept_errors_total);
     counter("switchyard_http_requests_total", "HTTP requests read completely", in->requests_total);
-    counter("switchyard_http_received_bytes_total", "Bytes of HTTP requests read (heads and bodies)",
-            in->bytes_received_total);
+    counter("switchyard_http_received_bytes_total",
+            "Bytes of HTTP requests read (heads and bodies)", in->bytes_received_total);
     counter("switchyard_http_sent_bytes_total", "Bytes of HTTP responses written",
             in->bytes_sent_total);
     counter("switchyard_http_read_timeouts_total",
@@ -505,8 +522,8 @@ std::string metrics::scrape() const {
   }
 
   if (storage_up_) {
-    auto up = family("switchyard_storage_up",
-                     "1 while the storage (storage: URL) answers, else 0", MetricType::Gauge);
+    auto up = family("switchyard_storage_up", "1 while the storage (storage: URL) answers, else 0",
+                     MetricType::Gauge);
     add_sample(up, storage_up_() ? 1.0 : 0.0);
     families.push_back(std::move(up));
   }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -117,8 +118,14 @@ class metrics final : public actors::request_observer {
   std::unique_ptr<prometheus::Registry> registry_;
   std::unique_ptr<families> families_;
   std::atomic<std::shared_ptr<const series_set>> series_;
-  // Tenants are configured, so their series are bounded like models'.
-  std::unordered_map<std::string, std::array<prometheus::Counter*, status_classes>> tenants_;
+  // Tenants are configured (file or store), so their series are bounded like models'. The
+  // config file's are made at start (read without a lock); later ones on first use.
+  using tenant_row = std::array<prometheus::Counter*, status_classes>;
+  tenant_row make_tenant_row(const std::string& tenant);
+  void count_tenant(const std::string& tenant, std::size_t status_class);
+  std::unordered_map<std::string, tenant_row> tenants_;
+  std::mutex late_tenants_mutex_;
+  std::unordered_map<std::string, tenant_row> late_tenants_;
   std::atomic<const actors::gateway*> gateway_{nullptr};
   std::atomic<const ingress_stats*> ingress_{nullptr};
   std::atomic<caf::actor_system*> system_{nullptr};

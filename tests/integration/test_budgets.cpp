@@ -573,6 +573,13 @@ TEST_CASE("budget metrics: a tenant created through the admin API is exported wi
   CHECK(
       metrics.find("switchyard_tenant_rejected_total{tenant=\"metered\",reason=\"budget\"} 0\n") !=
       std::string::npos);
+  // Its finished requests are counted too, although it did not exist when the gateway started.
+  CHECK(metrics.find(
+            "\nswitchyard_tenant_requests_total{status_class=\"2xx\",tenant=\"metered\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics.find(
+            "\nswitchyard_tenant_requests_total{status_class=\"4xx\",tenant=\"metered\"} 1\n") !=
+        std::string::npos);
   // The configuration file's tenant is still there (it has no budget: its counters only).
   CHECK(metrics.find("switchyard_tenant_rejected_total{tenant=\"itest\",reason=\"rpm\"} 0\n") !=
         std::string::npos);
