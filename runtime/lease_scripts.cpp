@@ -25,8 +25,10 @@ end
 local function own_of(node)
   return tonumber(redis.call('HGET', KEYS[2], node) or '0')
 end
+-- Sums of doubles leave residues (0.3 - 0.1 - 0.2 = -2.8e-17): a lease under a nano-dollar is
+-- no lease, so that a node that returned everything leaves no entry behind.
 local function set_own(node, own, ttl_ms, now)
-  if own > 0 then
+  if own > 1e-9 then
     redis.call('HSET', KEYS[2], node, fmt(own))
     redis.call('ZADD', KEYS[3], now + ttl_ms, node)
   else
