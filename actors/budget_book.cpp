@@ -531,6 +531,7 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   // The tightest limit of each kind goes into the response headers, as OpenAI reports its own. On
   // a refusal, the refused kind's reset is the wait for this request (as Retry-After says).
   std::optional<std::pair<limit_reason, std::chrono::milliseconds>> refused_wait;
+  bool refused_shared = false;  // the refusing window is a shared one
   // Cluster mode: rate limits are decided on the shared windows' slices (see rate_slice.hpp),
   // except while the counters are unreachable (this node's own windows, as configured).
   const bool shared_mode = mode == lease_mode::wait || mode == lease_mode::final;
@@ -543,7 +544,11 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
       if (!best || s.remaining < best->remaining) best = s;
     }
     if (!best) return;
-    if (refused_wait && refused_wait->first == reason) best->reset_in = refused_wait->second;
+    if (refused_wait && refused_wait->first == reason) {
+      best->reset_in = refused_wait->second;
+      // A shared window's count is as last heard: the refusal itself says nothing is left.
+      if (refused_shared) best->remaining = 0;
+    }
     v.headers.emplace_back("x-ratelimit-limit-" + std::string{kind}, std::to_string(best->limit));
     v.headers.emplace_back("x-ratelimit-remaining-" + std::string{kind},
                            std::to_string(best->remaining));
@@ -624,6 +629,7 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   if (longest) {
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(longest->wait);
     refused_wait.emplace(longest->reason, wait);
+    refused_shared = shared(*longest->account);
     const bool rpm = longest->reason == limit_reason::rpm;
     return refuse(
         longest->reason,

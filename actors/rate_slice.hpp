@@ -32,7 +32,7 @@ inline const char* to_string(rate_kind k) noexcept {
 inline constexpr std::chrono::milliseconds slice_life{1000};
 /// After a take found the window full, requests are refused locally (no round trip) for the
 /// script's "time until it fits", at most this long: give-backs of other nodes free room sooner.
-inline constexpr std::chrono::milliseconds refusal_hold_off{250};
+inline constexpr std::chrono::milliseconds refusal_hold_off{500};
 
 /// How much a node asks for at once, for a limit of `limit` per minute: a 120th (half a second's
 /// share at the limit's pace), never less than what the request needs.
