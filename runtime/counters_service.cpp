@@ -290,9 +290,10 @@ void counters_service::serve_rates(redis_client& client, job& j) {
   j.done(answered);
 }
 
-void counters_service::give_back_rates(redis_client& client) {
+void counters_service::give_back_rates(redis_client& client, bool final) {
   std::vector<std::pair<account_ptr, actors::rate_exchange>> takes;
-  const auto mono = mono_->now();
+  // At stop every slice counts as ended: the other nodes can use its rest at once.
+  const auto mono = final ? actors::clock::time_point::max() : mono_->now();
   for (auto& [ptr, t] : tracked_) {
     auto account = t.account.lock();
     if (!account) continue;  // tick() forgets it
@@ -431,7 +432,7 @@ void counters_service::run_worker() {
     for (auto& j : jobs) serve(client, j);
     if (steady::now() >= next_tick) {
       tick(client, false);
-      give_back_rates(client);
+      give_back_rates(client, false);
       next_tick = steady::now() + options_.cluster.report_interval;
     }
     lock.lock();
@@ -446,7 +447,7 @@ void counters_service::run_worker() {
   // Return what is free and report what was spent, so the other nodes can use it now rather
   // than after the TTL.
   tick(client, true);
-  give_back_rates(client);
+  give_back_rates(client, true);
 }
 
 void counters_service::run_subscriber() {

@@ -134,8 +134,9 @@ class counters_service final : public actors::lease_source {
   bool stopping_flag();
   void serve(redis_client& client, job& j);
   void serve_rates(redis_client& client, job& j);
-  // Gives back the unused part of every slice whose second has ended (one round trip).
-  void give_back_rates(redis_client& client);
+  // Gives back the unused part of every slice whose second has ended, or of every slice
+  // (`final`, at stop), in one round trip.
+  void give_back_rates(redis_client& client, bool final);
   // Sends the takes in one round trip and applies the answers; false when Redis was unreachable.
   bool exchange_rates(redis_client& client,
                       std::vector<std::pair<account_ptr, actors::rate_exchange>>& takes);

@@ -31,9 +31,9 @@ long served_between(const std::vector<outcome>& all, ms from, ms to) {
   });
 }
 
-// The node's `switchyard_counters_operations_total{op="rate_take"}`; 0 when absent.
-double rate_takes(std::uint16_t port) {
-  const std::string series = "switchyard_counters_operations_total{op=\"rate_take\"} ";
+// One series of the node's /metrics (name and labels); 0 when absent.
+double series_value(std::uint16_t port, const std::string& name) {
+  const std::string series = name + " ";
   std::istringstream in(get(port, "/metrics").body);
   std::string line;
   while (std::getline(in, line))
@@ -108,11 +108,19 @@ TEST_CASE("cluster rate limits: rpm 600 across three nodes holds to 5% in every 
     highest = std::max(highest, n);
   }
   double takes = 0;
-  for (auto& gw : gws) takes += rate_takes(gw->port());
+  double waits = 0;
+  for (auto& gw : gws) {
+    takes += series_value(gw->port(), "switchyard_counters_operations_total{op=\"rate_take\"}");
+    waits += series_value(gw->port(), "switchyard_counters_rate_waits_total{outcome=\"answered\"}");
+    // Redis stayed up: no request fell back to a node's own window.
+    CHECK(series_value(gw->port(),
+                       "switchyard_counters_rate_waits_total{outcome=\"unreachable\"}") == 0);
+  }
   std::printf(
       "cluster rate limits: %ld offered, %ld served over 3 nodes; per minute %ld..%ld (limit "
       "%ld); %.0f rate_take round trips, %.3f per request\n",
       offered, served, lowest, highest, rpm, takes, takes / offered);
+  CHECK(waits > 0);
   CHECK(takes > 0);
   CHECK(takes / offered < 1.0);
 }
