@@ -284,6 +284,7 @@ void limit_account::end_rate_exchange(const rate_exchange& ex, const rate_answer
     sl.refused_until = mono + std::min(sl.retry, refusal_hold_off);
   } else {
     sl.refused_until = {};
+    sl.retry = std::chrono::milliseconds{0};  // no wait known: a later refusal says one second
   }
 }
 

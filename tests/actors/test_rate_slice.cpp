@@ -120,7 +120,16 @@ TEST_CASE("rate slice: a full window refuses with the script's wait, without ask
   f.mono->advance(refusal_hold_off);
   auto again = book.admit(f.tenant(), key_id, prompt(10));
   CHECK_FALSE(again.error);
-  CHECK(again.rate_shortfall.size() == 1);
+  REQUIRE(again.rate_shortfall.size() == 1);
+
+  // Room again: one granted. A later refusal does not repeat the old wait.
+  auto take = tenant->begin_rate_exchange(rate_kind::rpm, 1, f.mono->now());
+  REQUIRE(take);
+  answer(*tenant, *take, 1, 1005, 600, 0ms, f.mono->now());
+  REQUIRE(book.admit(f.tenant(), key_id, prompt(10)).hold);
+  auto after = book.admit(f.tenant(), key_id, prompt(10), lease_mode::wait, true);
+  REQUIRE(after.error);
+  CHECK(after.error->retry_after_s == 1u);
 }
 
 TEST_CASE("rate slice: once the counters answered, a slice still short refuses") {
