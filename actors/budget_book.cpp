@@ -241,6 +241,78 @@ void limit_account::fail_lease_exchange(const lease_exchange& ex) {
   if (lease_->period_start == ex.period_start) lease_->held += ex.released;
 }
 
+std::optional<rate_exchange> limit_account::begin_rate_exchange(rate_kind kind, std::uint64_t need,
+                                                                clock::time_point mono) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  const std::uint32_t limit = kind == rate_kind::rpm ? rpm_ : tpm_;
+  auto& sl = slices_[static_cast<std::size_t>(kind)];
+  if (!lease_ || limit == 0 || sl.asking) return std::nullopt;
+  const bool give_back_only = need == 0;
+  if (give_back_only && (mono < sl.valid_until || sl.granted <= sl.used)) return std::nullopt;
+  if (!give_back_only && sl.room(mono) >= need) return std::nullopt;  // an earlier take did it
+  rate_exchange ex;
+  ex.counter_id = lease_->counter_id;
+  ex.kind = kind;
+  ex.limit = limit;
+  ex.back_second = sl.second;
+  ex.back_amount = sl.granted > sl.used ? sl.granted - sl.used : 0;
+  ex.over = sl.used > sl.granted ? sl.used - sl.granted : 0;
+  // What the old slice admitted beyond its grant (tpm corrections) must be covered by this one.
+  ex.need = give_back_only ? 0 : need + ex.over;
+  ex.want = give_back_only ? 0 : slice_want(limit, ex.need);
+  ex.sent_at = mono;
+  // The old slice ends here: what it did not use goes back with this take.
+  sl.granted = 0;
+  sl.used = 0;
+  sl.asking = true;
+  return ex;
+}
+
+void limit_account::end_rate_exchange(const rate_exchange& ex, const rate_answer& a,
+                                      clock::time_point mono) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto& sl = slices_[static_cast<std::size_t>(ex.kind)];
+  sl.asking = false;
+  sl.window_used = a.window_used;
+  sl.used += ex.over;
+  if (ex.want == 0) return;  // a give-back only
+  sl.second = a.second;
+  sl.granted = a.granted;
+  sl.valid_until = ex.sent_at + slice_life;
+  if (a.granted < ex.need) {
+    sl.retry = std::max(a.wait, std::chrono::milliseconds{1});
+    sl.refused_until = mono + std::min(sl.retry, refusal_hold_off);
+  } else {
+    sl.refused_until = {};
+    sl.retry = std::chrono::milliseconds{0};  // no wait known: a later refusal says one second
+  }
+}
+
+void limit_account::fail_rate_exchange(const rate_exchange& ex) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto& sl = slices_[static_cast<std::size_t>(ex.kind)];
+  sl.asking = false;
+  sl.used += ex.over;
+}
+
+rate_slice limit_account::slice(rate_kind kind) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return slices_[static_cast<std::size_t>(kind)];
+}
+
+rate_state limit_account::rate_state_locked(rate_kind kind, bool shared,
+                                            clock::time_point mono) const {
+  const bool rpm = kind == rate_kind::rpm;
+  const std::uint64_t limit = rpm ? rpm_ : tpm_;
+  auto s = (rpm ? requests_ : tokens_).state(limit, mono);
+  if (!shared) return s;
+  // The cluster's count at the last answer, less what this node still holds unused of it.
+  const auto& sl = slices_[static_cast<std::size_t>(kind)];
+  const std::uint64_t taken = sl.window_used - std::min(sl.window_used, sl.room(mono));
+  s.remaining = limit - std::min(limit, taken);
+  return s;
+}
+
 bool limit_account::set_limits(const config::limits_config& limits, config::wall_time now) {
   std::lock_guard<std::mutex> guard{mutex_};
   rpm_ = limits.rpm;  // the windows keep what they counted: a lower limit applies at once
@@ -311,7 +383,17 @@ void budget_hold::settle(double usd, std::uint64_t tokens) {
     // count. Once it has left the window, neither the estimate nor the real count counts.
     const auto real = static_cast<std::int64_t>(
         std::min<std::uint64_t>(tokens, std::numeric_limits<std::int64_t>::max() / 2));
-    a->tokens_.correct(charged_bucket_, real - static_cast<std::int64_t>(charged_tokens_), mono);
+    const auto delta = real - static_cast<std::int64_t>(charged_tokens_);
+    a->tokens_.correct(charged_bucket_, delta, mono);
+    if (a->lease_ && a->tpm_ != 0) {
+      // The shared window was charged the estimate through the slice: the difference goes to the
+      // slice now held (more used, or room back), so that the cluster counts the real tokens.
+      auto& sl = a->slices_[static_cast<std::size_t>(rate_kind::tpm)];
+      if (delta >= 0)
+        sl.used += static_cast<std::uint64_t>(delta);
+      else
+        sl.used -= std::min<std::uint64_t>(sl.used, static_cast<std::uint64_t>(-delta));
+    }
   }
 }
 
@@ -428,7 +510,8 @@ std::vector<budget_book::seed_request> budget_book::seed_requests() const {
 }
 
 admission_verdict budget_book::admit(const config::tenant_config& tenant, const std::string& key_id,
-                                     const spend_demand& demand, lease_mode mode) {
+                                     const spend_demand& demand, lease_mode mode,
+                                     bool rates_answered) {
   admission_verdict v;
   const auto idx = index();  // one index for the whole admission
   auto tenant_it = idx->tenants.find(tenant.name);
@@ -449,15 +532,24 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   // The tightest limit of each kind goes into the response headers, as OpenAI reports its own. On
   // a refusal, the refused kind's reset is the wait for this request (as Retry-After says).
   std::optional<std::pair<limit_reason, std::chrono::milliseconds>> refused_wait;
-  auto headers = [&](limit_reason reason, std::string_view kind, auto limit_of, auto window_of) {
+  bool refused_shared = false;  // the refusing window is a shared one
+  // Cluster mode: rate limits are decided on the shared windows' slices (see rate_slice.hpp),
+  // except while the counters are unreachable (this node's own windows, as configured).
+  const bool shared_mode = mode == lease_mode::wait || mode == lease_mode::final;
+  auto shared = [&](const limit_account& a) { return shared_mode && a.lease_ != nullptr; };
+  auto headers = [&](limit_reason reason, std::string_view kind, auto limit_of, rate_kind rk) {
     std::optional<rate_state> best;
     for (auto* a : accounts) {
       if (a == nullptr || limit_of(*a) == 0) continue;
-      auto s = window_of(*a).state(limit_of(*a), mono);
+      auto s = a->rate_state_locked(rk, shared(*a), mono);
       if (!best || s.remaining < best->remaining) best = s;
     }
     if (!best) return;
-    if (refused_wait && refused_wait->first == reason) best->reset_in = refused_wait->second;
+    if (refused_wait && refused_wait->first == reason) {
+      best->reset_in = refused_wait->second;
+      // A shared window's count is as last heard: the refusal itself says nothing is left.
+      if (refused_shared) best->remaining = 0;
+    }
     v.headers.emplace_back("x-ratelimit-limit-" + std::string{kind}, std::to_string(best->limit));
     v.headers.emplace_back("x-ratelimit-remaining-" + std::string{kind},
                            std::to_string(best->remaining));
@@ -468,14 +560,14 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
     v.headers.clear();
     headers(
         limit_reason::rpm, "requests", [](const limit_account& a) { return a.rpm_; },
-        [](const limit_account& a) -> const rate_window& { return a.requests_; });
+        rate_kind::rpm);
     headers(
-        limit_reason::tpm, "tokens", [](const limit_account& a) { return a.tpm_; },
-        [](const limit_account& a) -> const rate_window& { return a.tokens_; });
+        limit_reason::tpm, "tokens", [](const limit_account& a) { return a.tpm_; }, rate_kind::tpm);
   };
   auto refuse = [&](limit_reason r, protocols::error_info e) {
     rate_headers();
     stats.rejected[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+    v.rate_shortfall.clear();  // refused anyway: nothing to ask for
     v.reason = r;
     v.error = std::move(e);
     return std::move(v);
@@ -509,8 +601,28 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
     if (wait > clock::duration::zero() && (!longest || wait > longest->wait))
       longest = rate_wait{a, r, wait};
   };
+  // A shared window decides on the slice this node holds: room → admit; the window was found
+  // full a moment ago → refuse with the script's wait; else ask the counters (mode `wait`) or,
+  // when they answered and it is still short (`final`), refuse.
+  auto consider_shared = [&](limit_account* a, rate_kind k, std::uint64_t need) {
+    const auto& sl = a->slices_[static_cast<std::size_t>(k)];
+    if (sl.room(mono) >= need) return;
+    const auto r = k == rate_kind::rpm ? limit_reason::rpm : limit_reason::tpm;
+    if (mono < sl.refused_until || mode == lease_mode::final || rates_answered) {
+      consider(a, r,
+               sl.retry > std::chrono::milliseconds::zero() ? clock::duration{sl.retry}
+                                                            : clock::duration{slice_life});
+      return;
+    }
+    v.rate_shortfall.push_back(rate_need{a == key_acc.get() ? key_acc : tenant_acc, k, need});
+  };
   for (auto* a : accounts) {
     if (a == nullptr) continue;
+    if (shared(*a)) {
+      if (a->rpm_ != 0) consider_shared(a, rate_kind::rpm, 1);
+      if (a->tpm_ != 0) consider_shared(a, rate_kind::tpm, std::max(demand.prompt_tokens, 1u));
+      continue;
+    }
     if (a->rpm_ != 0) consider(a, limit_reason::rpm, a->requests_.wait_for(1, a->rpm_, mono));
     if (a->tpm_ != 0)
       consider(a, limit_reason::tpm, a->tokens_.wait_for(demand.prompt_tokens, a->tpm_, mono));
@@ -518,6 +630,7 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
   if (longest) {
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(longest->wait);
     refused_wait.emplace(longest->reason, wait);
+    refused_shared = shared(*longest->account);
     const bool rpm = longest->reason == limit_reason::rpm;
     return refuse(
         longest->reason,
@@ -528,6 +641,7 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
                        " per minute. Retry after the delay in Retry-After.",
                    {}, retry_after_seconds(wait)));
   }
+  if (!v.rate_shortfall.empty()) return v;  // the caller asks the counters, then admits again
 
   // The budget: the worst case must fit what both accounts have left, else the output is capped
   // to what fits, else 402.
@@ -612,6 +726,11 @@ admission_verdict budget_book::admit(const config::tenant_config& tenant, const 
     if (a == nullptr) continue;
     a->requests_.add(mono, 1);
     a->tokens_.add(mono, demand.prompt_tokens);
+    if (shared(*a)) {
+      a->slices_[static_cast<std::size_t>(rate_kind::rpm)].used += a->rpm_ != 0 ? 1 : 0;
+      a->slices_[static_cast<std::size_t>(rate_kind::tpm)].used +=
+          a->tpm_ != 0 ? demand.prompt_tokens : 0;
+    }
     if (a->budget_) {
       a->reserved_ += reserve;
       ++a->reservations_;

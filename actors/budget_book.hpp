@@ -22,6 +22,7 @@
 #include "actors/budget_lease.hpp"
 #include "actors/ports/clock.hpp"
 #include "actors/ports/wall_clock.hpp"
+#include "actors/rate_slice.hpp"
 #include "actors/rate_window.hpp"
 #include "config/budget_period.hpp"
 #include "config/config.hpp"
@@ -112,6 +113,23 @@ class limit_account {
   /// The exchange did not happen: the spend and the room it took come back.
   void fail_lease_exchange(const lease_exchange& ex);
 
+  // ---- cluster rate slices (see rate_slice.hpp); leased accounts only ------------------------
+
+  /// A take for window `kind` with room for `need` (`need == 0`: only give back the unused part
+  /// of a slice whose second has ended). Nullopt when there is nothing to send: no such limit,
+  /// no cluster mode, an exchange under way, the slice already has the room, or nothing to give
+  /// back. Every begun exchange ends with `end_rate_exchange` or `fail_rate_exchange`.
+  std::optional<rate_exchange> begin_rate_exchange(rate_kind kind, std::uint64_t need,
+                                                   clock::time_point mono);
+  /// Applies `rate_take`'s answer: the grant is the new slice (for one `slice_life`), charged
+  /// with what the old one had admitted beyond its grant.
+  void end_rate_exchange(const rate_exchange& ex, const rate_answer& answer,
+                         clock::time_point mono);
+  /// The take did not happen: what it gave back stays counted in Redis (errs toward fewer).
+  void fail_rate_exchange(const rate_exchange& ex);
+  /// The slice of window `kind` as it is now (for tests and metrics).
+  rate_slice slice(rate_kind kind) const;
+
  private:
   friend class budget_book;
   friend class budget_hold;
@@ -122,6 +140,9 @@ class limit_account {
   double remaining_locked() const;
   // What the lease lets this node reserve now (+inf without a lease).
   double lease_room_locked(clock::time_point mono) const;
+  // The figures of window `kind` for the x-ratelimit headers: the shared window's as last heard
+  // (`shared`) or this node's own.
+  rate_state rate_state_locked(rate_kind kind, bool shared, clock::time_point mono) const;
 
   mutable std::mutex mutex_;
   std::string label_;
@@ -135,7 +156,8 @@ class limit_account {
   config::wall_time period_end_{};
   rate_window requests_;
   rate_window tokens_;
-  std::unique_ptr<budget_lease> lease_;  // cluster mode only
+  std::unique_ptr<budget_lease> lease_;               // cluster mode only
+  std::array<rate_slice, rate_kind_count> slices_{};  // cluster mode only (with `lease_`)
 };
 
 /// One request's reservation against its key's and its tenant's accounts. Settling charges the
@@ -182,6 +204,10 @@ struct admission_verdict {
   /// `lease_mode::wait` only: leases too small for the request, and the room (USD) each needs
   /// for it. Nothing was taken; admit again once they are topped up.
   std::vector<std::pair<std::shared_ptr<limit_account>, double>> lease_shortfall;
+  /// `lease_mode::wait` only, cluster mode: shared rate windows whose slice is too small for the
+  /// request, and what it needs from each. Nothing was taken; admit again (mode `final`) once
+  /// the counters answered.
+  std::vector<rate_need> rate_shortfall;
 };
 
 /// Rejections per tenant, for metrics.
@@ -199,9 +225,11 @@ class budget_book {
 
   /// Checks the rate limits and budgets of `key_id` and of `tenant` together, and takes what the
   /// request needs from both, or nothing. `mode` says what a leased budget whose lease is too
-  /// small does (irrelevant without leases).
+  /// small does (irrelevant without leases). `rates_answered`: the counters answered this
+  /// request's rate takes, so a slice still too small refuses it (429) rather than asking again.
   admission_verdict admit(const config::tenant_config& tenant, const std::string& key_id,
-                          const spend_demand& demand, lease_mode mode = lease_mode::wait);
+                          const spend_demand& demand, lease_mode mode = lease_mode::wait,
+                          bool rates_answered = false);
 
   /// Cluster mode: every budget, of the accounts there are and of those to come, is spent from a
   /// lease. Called once, before the first request.

@@ -118,7 +118,7 @@ void gateway::submit(request_context ctx) {
   dispatch(std::move(ctx), lease_mode::wait);
 }
 
-void gateway::dispatch(request_context ctx, lease_mode mode) {
+void gateway::dispatch(request_context ctx, lease_mode mode, bool rates_answered) {
   auto sink = ctx.sink;
   auto population = population_;
   auto routes = routes_->load(std::memory_order_acquire);
@@ -141,11 +141,18 @@ void gateway::dispatch(request_context ctx, lease_mode mode) {
   if (!p.error && ctx.tenant != nullptr) p.error = counters_down_refusal(ports_.leases.get(), ctx);
   if (!p.error && ctx.tenant != nullptr) {
     // Before any attempt starts: the reservation decides what may be sent (its output cap).
-    auto verdict = budgets_->admit(*ctx.tenant, ctx.key_id, demand_of(ctx, p), mode);
+    auto verdict =
+        budgets_->admit(*ctx.tenant, ctx.key_id, demand_of(ctx, p), mode, rates_answered);
     if (!verdict.lease_shortfall.empty()) {
       // The request does not fit this node's leases: wait for a top-up off this thread.
       if (ports_.leases->up())
         return wait_for_leases(std::move(ctx), std::move(verdict.lease_shortfall));
+      return dispatch(std::move(ctx), down_mode(*ports_.leases));
+    }
+    if (!verdict.rate_shortfall.empty()) {
+      // The shared rate windows' slices are too small: take new ones off this thread.
+      if (ports_.leases->up())
+        return wait_for_rates(std::move(ctx), std::move(verdict.rate_shortfall));
       return dispatch(std::move(ctx), down_mode(*ports_.leases));
     }
     if (!verdict.headers.empty()) sink->set_response_headers(std::move(verdict.headers));
@@ -159,7 +166,7 @@ void gateway::dispatch(request_context ctx, lease_mode mode) {
   // Only on the ingress thread: from the lease source's thread (a request that waited for a
   // top-up), `adopt` could reach the actor after the attempt's first events, which it would
   // drop as stale. The actor starts the attempt itself then.
-  if (!p.error && mode == lease_mode::wait) {
+  if (!p.error && mode == lease_mode::wait && !rates_answered) {
     // A target that cannot take the request as sent is left to the actor, which explains it.
     auto spec = make_attempt_spec(ctx, *routes, *p.targets.front(), 1, caf::actor{});
     if (spec.ok() && try_admit_fast(*p.targets.front()->stats)) {
@@ -205,6 +212,17 @@ void gateway::wait_for_leases(
   // there again, and the request actor starts the first attempt.
   leases->top_up(std::move(shortfall), [this, waiting, leases](bool answered) {
     dispatch(std::move(*waiting), answered ? lease_mode::final : down_mode(*leases));
+  });
+}
+
+void gateway::wait_for_rates(request_context ctx, std::vector<rate_need> shortfall) {
+  auto waiting = std::make_shared<request_context>(std::move(ctx));
+  auto leases = ports_.leases;
+  // As for leases: a bounded wait, answered on the source's thread, where admission runs again.
+  leases->take_rates(std::move(shortfall), [this, waiting, leases](bool answered) {
+    // Answered: admission again, leases still free to ask for a top-up (mode `wait`).
+    if (answered) return dispatch(std::move(*waiting), lease_mode::wait, true);
+    dispatch(std::move(*waiting), down_mode(*leases));
   });
 }
 

@@ -139,10 +139,12 @@ class gateway {
  private:
   // Admission and the first attempt of `submit`; `mode` says what a lease too small does (a
   // request waiting for a top-up comes back here with the answer).
-  void dispatch(request_context ctx, lease_mode mode);
+  void dispatch(request_context ctx, lease_mode mode, bool rates_answered = false);
   // Asks the lease source for `shortfall`, then dispatches `ctx` again with the outcome.
   void wait_for_leases(request_context ctx,
                        std::vector<std::pair<std::shared_ptr<limit_account>, double>> shortfall);
+  // Asks the lease source for new rate slices, then dispatches `ctx` again with the outcome.
+  void wait_for_rates(request_context ctx, std::vector<rate_need> shortfall);
 
   caf::actor_system& system_;
   config::snapshot_ptr config_;

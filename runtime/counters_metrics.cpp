@@ -59,6 +59,14 @@ void add_counters_families(const counters_stats& stats, const actors::gateway* g
   sample(waits, load(stats.lease_waits_unreachable), {{"outcome", "unreachable"}});
   out.push_back(std::move(waits));
 
+  auto rate_waits = make_family("switchyard_counters_rate_waits_total",
+                                "Requests that found no room in this node's slice of a shared "
+                                "rate window and waited for a new one, by outcome",
+                                MetricType::Counter);
+  sample(rate_waits, load(stats.rate_waits_answered), {{"outcome", "answered"}});
+  sample(rate_waits, load(stats.rate_waits_unreachable), {{"outcome", "unreachable"}});
+  out.push_back(std::move(rate_waits));
+
   auto held =
       make_family("switchyard_counters_leases_held_usd",
                   "Budget leases this node holds, summed over accounts (USD)", MetricType::Gauge);

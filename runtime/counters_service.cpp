@@ -11,6 +11,7 @@
 #include "actors/budget_lease.hpp"
 #include "runtime/lease_scripts.hpp"
 #include "runtime/process.hpp"
+#include "runtime/rate_script.hpp"
 
 namespace switchyard::runtime {
 
@@ -55,6 +56,8 @@ const char* to_string(counters_op op) noexcept {
       return "ping";
     case counters_op::script_load:
       return "script_load";
+    case counters_op::rate_take:
+      return "rate_take";
   }
   return "unknown";
 }
@@ -109,16 +112,26 @@ void counters_service::stop() {
 void counters_service::top_up(
     std::vector<std::pair<std::shared_ptr<actors::limit_account>, double>> shortfall,
     std::function<void(bool answered)> done) {
+  enqueue(job{std::move(shortfall), {}, std::move(done), steady::now()});
+}
+
+void counters_service::take_rates(std::vector<actors::rate_need> needs,
+                                  std::function<void(bool answered)> done) {
+  enqueue(job{{}, std::move(needs), std::move(done), steady::now()});
+}
+
+void counters_service::enqueue(job j) {
   {
     std::lock_guard<std::mutex> guard{mutex_};
     if (!stopping_ && started_) {
-      jobs_.push_back(job{std::move(shortfall), std::move(done), steady::now()});
+      jobs_.push_back(std::move(j));
       wake_.notify_one();
       return;
     }
   }
-  stats_.lease_waits_unreachable.fetch_add(1, std::memory_order_relaxed);
-  done(false);  // not running: nobody would ever answer
+  (j.rates.empty() ? stats_.lease_waits_unreachable : stats_.rate_waits_unreachable)
+      .fetch_add(1, std::memory_order_relaxed);
+  j.done(false);  // not running: nobody would ever answer
 }
 
 void counters_service::publish_ejection(const std::string& provider, milliseconds duration) {
@@ -232,10 +245,12 @@ bool counters_service::exchange(redis_client& client, std::vector<call>& calls) 
 
 void counters_service::serve(redis_client& client, job& j) {
   if (steady::now() - j.queued > options_.wait_limit) {
-    stats_.lease_waits_unreachable.fetch_add(1, std::memory_order_relaxed);
+    (j.rates.empty() ? stats_.lease_waits_unreachable : stats_.rate_waits_unreachable)
+        .fetch_add(1, std::memory_order_relaxed);
     j.done(false);
     return;
   }
+  if (!j.rates.empty()) return serve_rates(client, j);
   std::vector<call> calls;
   const auto wall = wall_->now();
   const auto mono = mono_->now();
@@ -257,6 +272,79 @@ void counters_service::serve(redis_client& client, job& j) {
   (answered ? stats_.lease_waits_answered : stats_.lease_waits_unreachable)
       .fetch_add(1, std::memory_order_relaxed);
   j.done(answered);
+}
+
+void counters_service::serve_rates(redis_client& client, job& j) {
+  std::vector<std::pair<account_ptr, actors::rate_exchange>> takes;
+  const auto mono = mono_->now();
+  for (auto& n : j.rates) {
+    if (!n.account) continue;
+    track(n.account);
+    // Nullopt: an earlier job's take already gave this slice the room (or the limit is gone).
+    if (auto ex = n.account->begin_rate_exchange(n.kind, n.need, mono))
+      takes.emplace_back(n.account, std::move(*ex));
+  }
+  const bool answered = exchange_rates(client, takes);
+  (answered ? stats_.rate_waits_answered : stats_.rate_waits_unreachable)
+      .fetch_add(1, std::memory_order_relaxed);
+  j.done(answered);
+}
+
+void counters_service::give_back_rates(redis_client& client, bool final) {
+  std::vector<std::pair<account_ptr, actors::rate_exchange>> takes;
+  // At stop every slice counts as ended: the other nodes can use its rest at once.
+  const auto mono = final ? actors::clock::time_point::max() : mono_->now();
+  for (auto& [ptr, t] : tracked_) {
+    auto account = t.account.lock();
+    if (!account) continue;  // tick() forgets it
+    for (auto kind : {actors::rate_kind::rpm, actors::rate_kind::tpm}) {
+      if (auto ex = account->begin_rate_exchange(kind, 0, mono))
+        takes.emplace_back(account, std::move(*ex));
+    }
+  }
+  exchange_rates(client, takes);
+}
+
+bool counters_service::exchange_rates(
+    redis_client& client, std::vector<std::pair<account_ptr, actors::rate_exchange>>& takes) {
+  if (takes.empty()) return true;
+  std::vector<redis_eval> evals;
+  evals.reserve(takes.size());
+  for (const auto& [account, ex] : takes) {
+    redis_eval e;
+    e.script = &rate_take_script();
+    e.keys = {rate_window_key(ex.counter_id, actors::to_string(ex.kind))};
+    e.args = {std::to_string(ex.want), std::to_string(ex.need), std::to_string(ex.limit),
+              std::to_string(ex.back_second), std::to_string(ex.back_amount)};
+    evals.push_back(std::move(e));
+  }
+  std::string error;
+  auto replies = client.eval(evals, error);
+  stats_.up.store(client.up(), std::memory_order_relaxed);
+  if (!replies) {
+    for (auto& [account, ex] : takes) account->fail_rate_exchange(ex);
+    return false;
+  }
+  const auto now = mono_->now();
+  for (std::size_t i = 0; i < takes.size(); ++i) {
+    auto& [account, ex] = takes[i];
+    const auto& r = (*replies)[i];
+    auto granted = r.number_at(0), second = r.number_at(1), used = r.number_at(2),
+         wait = r.number_at(3);
+    if (!granted || !second || !used || !wait || *granted < 0 || *used < 0 || *wait < 0) {
+      log_line("error", "counters: the rate_take script failed for " + ex.counter_id + ": " +
+                            (r.is_error() ? r.text : std::string{"unexpected answer"}));
+      account->fail_rate_exchange(ex);
+      continue;
+    }
+    actors::rate_answer a;
+    a.granted = static_cast<std::uint64_t>(*granted);
+    a.second = static_cast<std::int64_t>(*second);
+    a.window_used = static_cast<std::uint64_t>(*used);
+    a.wait = milliseconds{static_cast<std::int64_t>(*wait)};
+    account->end_rate_exchange(ex, a, now);
+  }
+  return true;
 }
 
 void counters_service::tick(redis_client& client, bool final) {
@@ -344,6 +432,7 @@ void counters_service::run_worker() {
     for (auto& j : jobs) serve(client, j);
     if (steady::now() >= next_tick) {
       tick(client, false);
+      give_back_rates(client, false);
       next_tick = steady::now() + options_.cluster.report_interval;
     }
     lock.lock();
@@ -358,6 +447,7 @@ void counters_service::run_worker() {
   // Return what is free and report what was spent, so the other nodes can use it now rather
   // than after the TTL.
   tick(client, true);
+  give_back_rates(client, true);
 }
 
 void counters_service::run_subscriber() {

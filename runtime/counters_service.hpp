@@ -39,9 +39,10 @@ enum class counters_op : std::uint8_t {
   publish,
   subscribe,
   ping,
-  script_load
+  script_load,
+  rate_take
 };
-inline constexpr std::size_t counters_op_count = 7;
+inline constexpr std::size_t counters_op_count = 8;
 const char* to_string(counters_op op) noexcept;
 
 /// Live figures of the counters service, for metrics (all monotonic but the gauges).
@@ -50,6 +51,8 @@ struct counters_stats {
   std::atomic<bool> up{false};                            ///< the last exchange succeeded
   std::atomic<std::uint64_t> lease_waits_answered{0};     ///< requests that waited for a top-up
   std::atomic<std::uint64_t> lease_waits_unreachable{0};  ///< … and found Redis unreachable
+  std::atomic<std::uint64_t> rate_waits_answered{0};      ///< requests that waited for a slice
+  std::atomic<std::uint64_t> rate_waits_unreachable{0};   ///< … and found Redis unreachable
   std::atomic<std::uint64_t> ejections_published{0};
   std::atomic<std::uint64_t> ejections_received{0};    ///< from other nodes, applied here
   std::atomic<std::uint64_t> ejections_malformed{0};   ///< refused payloads on the channel
@@ -92,6 +95,8 @@ class counters_service final : public actors::lease_source {
   }
   void top_up(std::vector<std::pair<std::shared_ptr<actors::limit_account>, double>> shortfall,
               std::function<void(bool answered)> done) override;
+  void take_rates(std::vector<actors::rate_need> needs,
+                  std::function<void(bool answered)> done) override;
 
   /// Queues the broadcast of this node's ejection of `provider`. Never blocks (it runs under the
   /// provider's health lock); dropped when 1000 are already queued.
@@ -104,6 +109,7 @@ class counters_service final : public actors::lease_source {
   using account_ptr = std::shared_ptr<actors::limit_account>;
   struct job {
     std::vector<std::pair<account_ptr, double>> shortfall;
+    std::vector<actors::rate_need> rates;  // a rate job when not empty
     std::function<void(bool)> done;
     std::chrono::steady_clock::time_point queued;
   };
@@ -127,6 +133,14 @@ class counters_service final : public actors::lease_source {
   void deliver(const std::string& payload);
   bool stopping_flag();
   void serve(redis_client& client, job& j);
+  void serve_rates(redis_client& client, job& j);
+  // Gives back the unused part of every slice whose second has ended, or of every slice
+  // (`final`, at stop), in one round trip.
+  void give_back_rates(redis_client& client, bool final);
+  // Sends the takes in one round trip and applies the answers; false when Redis was unreachable.
+  bool exchange_rates(redis_client& client,
+                      std::vector<std::pair<account_ptr, actors::rate_exchange>>& takes);
+  void enqueue(job j);
   void tick(redis_client& client, bool final);
   // Sends `calls` in one round trip and applies the answers; false when Redis was unreachable
   // (every exchange is then given back to its account).

@@ -4,8 +4,8 @@
 //   switchyard:rate:{<tenant:name | key:id>:<rpm | tpm>}   hash: unix second -> count taken
 // Invariant: the buckets of any 60 one-second window sum to at most the limit.
 //
-// Not yet wired into admission (see docs/architecture.md, "Cluster counters"): this is the shared
-// state and its atomic operation, tested against a real Redis.
+// Admission takes slices through runtime/counters_service (actors/rate_slice.hpp); see
+// docs/architecture.md, "Cluster counters".
 #pragma once
 
 #include <string>

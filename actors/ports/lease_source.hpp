@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/rate_slice.hpp"
 #include "config/cluster_config.hpp"
 
 namespace switchyard::actors {
@@ -30,6 +31,13 @@ class lease_source {
   /// when they could not be reached. Never blocks.
   virtual void top_up(std::vector<std::pair<std::shared_ptr<limit_account>, double>> room,
                       std::function<void(bool answered)> done) = 0;
+
+  /// Takes a new slice of each shared rate window for its need (see rate_slice.hpp), then calls
+  /// `done` once, on another thread, within a bounded time: true when the counters answered (a
+  /// slice may still be short: the window is full), false when they could not be reached.
+  /// Never blocks.
+  virtual void take_rates(std::vector<rate_need> needs,
+                          std::function<void(bool answered)> done) = 0;
 };
 
 }  // namespace switchyard::actors

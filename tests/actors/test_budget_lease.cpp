@@ -32,7 +32,8 @@ struct fixture {
     b.usd = budget_usd;
     b.period = config::budget_period::daily;
     t.limits.budget = b;
-    t.limits.rpm = 1000;
+    // No rate limit: in cluster mode it is decided on its own shared slice (test_rate_slice.cpp),
+    // which would be asked for first.
     config::key_config k;
     k.hash = std::string(64, 'a');
     t.keys.push_back(k);
@@ -70,10 +71,15 @@ void answer(limit_account& a, fixture& f, double grant, double own, double spent
 
 TEST_CASE("lease: without a lease a request asks for a top-up and takes nothing") {
   fixture f(10.0);
+  f.snap.tenants[0].limits.rpm = 1000;
   budget_book book{f.snap, f.wall, f.mono};
   book.enable_leases();
   auto tenant = book.tenant_account("team");
   REQUIRE(tenant->leased());
+  // The rpm slice is there: only the lease is short.
+  auto take = tenant->begin_rate_exchange(rate_kind::rpm, 1, f.mono->now());
+  REQUIRE(take);
+  tenant->end_rate_exchange(*take, rate_answer{10, 1, 10, 0ms}, f.mono->now());
   auto v = book.admit(f.tenant(), key_id, demand(100, 200));
   CHECK_FALSE(v.error);
   CHECK_FALSE(v.hold);
@@ -83,6 +89,7 @@ TEST_CASE("lease: without a lease a request asks for a top-up and takes nothing"
   // Nothing reserved, and the rate window was not charged either.
   CHECK(tenant->budget(f.wall->now())->reserved == 0);
   CHECK(tenant->requests(f.mono->now())->remaining == 1000);
+  CHECK(tenant->slice(rate_kind::rpm).used == 0);
 }
 
 TEST_CASE("lease: a granted lease admits locally; settled spend becomes unreported spend") {

@@ -11,6 +11,24 @@
 
 namespace switchyard::itest {
 
+/// What is wrong with `r` as an answer under a limit of `rpm` requests per minute ("" when
+/// nothing): a 429 needs a Retry-After of 1–60 s and its x-ratelimit headers saying nothing is
+/// left, a 200 the limit in x-ratelimit-limit-requests; any other status is wrong.
+inline std::string rate_answer_problem(const http_response& r, long rpm) {
+  if (r.status == 429) {
+    const auto retry = r.has_header("retry-after") ? std::stoi(r.header("retry-after")) : 0;
+    if (retry < 1 || retry > 60) return "429 with Retry-After `" + r.header("retry-after") + "`";
+    if (r.header("x-ratelimit-remaining-requests") != "0" ||
+        !r.has_header("x-ratelimit-reset-requests"))
+      return "429 without its x-ratelimit headers";
+    return {};
+  }
+  if (r.status != 200) return "status " + std::to_string(r.status) + ": " + r.body;
+  if (r.header("x-ratelimit-limit-requests") != std::to_string(rpm))
+    return "200 without x-ratelimit-limit-requests";
+  return {};
+}
+
 /// Checks `r` is an OpenAI-style error with `status` and, when given, `code` and `param`.
 inline void require_openai_error(const http_response& r, unsigned status,
                                  std::string_view code = {}, std::string_view param = {}) {

@@ -99,8 +99,8 @@ double metric(std::uint16_t port, const std::string& series) {
 // Every Redis command the node sent, all kinds together.
 double redis_operations(std::uint16_t port) {
   double total = 0;
-  for (const char* op :
-       {"acquire", "report", "release", "publish", "subscribe", "ping", "script_load"})
+  for (const char* op : {"acquire", "report", "release", "publish", "subscribe", "ping",
+                         "script_load", "rate_take"})
     total += metric(port, std::string{"switchyard_counters_operations_total{op=\""} + op + "\"}");
   return total;
 }

@@ -65,19 +65,7 @@ TEST_CASE("rate limits: rpm holds to 5% in every minute of a 65 s load at twice 
           next += next < start + calm ? calm_period : busy_period;
         const auto sent = std::chrono::duration_cast<ms>(steady::now() - start);
         auto r = post_json(gw.port(), "/v1/chat/completions", body, test_key);
-        std::string problem;
-        if (r.status == 429) {
-          const auto retry = r.has_header("retry-after") ? std::stoi(r.header("retry-after")) : 0;
-          if (retry < 1 || retry > 60)
-            problem = "429 with Retry-After `" + r.header("retry-after") + "`";
-          else if (r.header("x-ratelimit-remaining-requests") != "0" ||
-                   !r.has_header("x-ratelimit-reset-requests"))
-            problem = "429 without its x-ratelimit headers";
-        } else if (r.status != 200) {
-          problem = "status " + std::to_string(r.status) + ": " + r.body;
-        } else if (r.header("x-ratelimit-limit-requests") != std::to_string(rpm)) {
-          problem = "200 without x-ratelimit-limit-requests";
-        }
+        auto problem = rate_answer_problem(r, rpm);
         std::lock_guard<std::mutex> guard{mutex};
         outcomes.push_back({sent, r.status});
         if (!problem.empty()) bad.push_back(std::move(problem));
