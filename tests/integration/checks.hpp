@@ -1,6 +1,8 @@
 // Assertions shared by the integration tests: OpenAI error bodies, chat answers, SSE streams.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +12,20 @@
 #include "harness.hpp"
 
 namespace switchyard::itest {
+
+/// One answer of a rate-limit load: when it was sent (since the load began) and its status.
+struct rate_outcome {
+  std::chrono::milliseconds sent;
+  unsigned status;
+};
+
+/// How many of `all` were sent in [from, to) and served (200).
+inline long served_in(const std::vector<rate_outcome>& all, std::chrono::milliseconds from,
+                      std::chrono::milliseconds to) {
+  return std::count_if(all.begin(), all.end(), [&](const rate_outcome& o) {
+    return o.status == 200 && o.sent >= from && o.sent < to;
+  });
+}
 
 /// What is wrong with `r` as an answer under a limit of `rpm` requests per minute ("" when
 /// nothing): a 429 needs a Retry-After of 1–60 s and its x-ratelimit headers saying nothing is

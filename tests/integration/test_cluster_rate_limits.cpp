@@ -20,17 +20,6 @@ using namespace switchyard::itest;
 
 namespace {
 
-struct outcome {
-  ms sent;  // since the first request was sent
-  unsigned status;
-};
-
-long served_between(const std::vector<outcome>& all, ms from, ms to) {
-  return std::count_if(all.begin(), all.end(), [&](const outcome& o) {
-    return o.status == 200 && o.sent >= from && o.sent < to;
-  });
-}
-
 // One series of the node's /metrics (name and labels); 0 when absent.
 double series_value(std::uint16_t port, const std::string& name) {
   const std::string series = name + " ";
@@ -67,7 +56,7 @@ TEST_CASE("cluster rate limits: rpm 600 across three nodes holds to 5% in every 
   const auto body = chat_body("chat", false, R"("max_tokens":2)");
 
   std::mutex mutex;
-  std::vector<outcome> outcomes;
+  std::vector<rate_outcome> outcomes;
   std::vector<std::string> bad;  // what a refusal lacked, or an unexpected status
   const auto start = steady::now();
   std::vector<std::thread> threads;
@@ -91,7 +80,7 @@ TEST_CASE("cluster rate limits: rpm 600 across three nodes holds to 5% in every 
   INFO("first problems: " << (bad.empty() ? std::string{"none"} : bad.front()));
   CHECK(bad.empty());
   const auto offered = static_cast<long>(outcomes.size());
-  const auto served = served_between(outcomes, 0ms, ms(run) + 1s);
+  const auto served = served_in(outcomes, 0ms, ms(run) + 1s);
   INFO("offered " << offered << ", served " << served);
   // The load really was twice the limit (a starved client would make this test vacuous).
   REQUIRE(offered >= 65 * 20 * 9 / 10);
@@ -100,7 +89,7 @@ TEST_CASE("cluster rate limits: rpm 600 across three nodes holds to 5% in every 
   // Every minute of the run, in 1 s steps: within 5% of the limit across the three nodes.
   long lowest = offered, highest = 0;
   for (ms from = 0ms; from + 60s <= ms(run); from += 1s) {
-    const auto n = served_between(outcomes, from, from + 60s);
+    const auto n = served_in(outcomes, from, from + 60s);
     INFO("minute from " << from.count() << " ms served " << n);
     CHECK(n >= rpm * 95 / 100);
     CHECK(n <= rpm * 105 / 100);

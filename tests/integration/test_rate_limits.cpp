@@ -16,21 +16,6 @@
 
 using namespace switchyard::itest;
 
-namespace {
-
-struct outcome {
-  ms sent;  // since the first request was sent
-  unsigned status;
-};
-
-long served_in(const std::vector<outcome>& all, ms from, ms to) {
-  return std::count_if(all.begin(), all.end(), [&](const outcome& o) {
-    return o.status == 200 && o.sent >= from && o.sent < to;
-  });
-}
-
-}  // namespace
-
 TEST_CASE("rate limits: rpm holds to 5% in every minute of a 65 s load at twice the limit") {
   constexpr long rpm = 600;
   constexpr int clients = 6;
@@ -48,7 +33,7 @@ TEST_CASE("rate limits: rpm holds to 5% in every minute of a 65 s load at twice 
   const auto body = chat_body("chat", false, R"("max_tokens":2)");
 
   std::mutex mutex;
-  std::vector<outcome> outcomes;
+  std::vector<rate_outcome> outcomes;
   std::vector<std::string> bad;  // what a refusal lacked, or an unexpected status
   const auto start = steady::now();
   std::vector<std::thread> threads;
