@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +14,19 @@
 #include "harness.hpp"
 
 namespace switchyard::itest {
+
+/// The value of one exact series (`name` or `name{labels}`, labels as the gateway writes them)
+/// in the /metrics of the gateway on `port`; nullopt when it is not there.
+inline std::optional<double> metric_series(std::uint16_t port, const std::string& series) {
+  std::istringstream in(get(port, "/metrics").body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
 
 /// One answer of a rate-limit load: when it was sent (since the load began) and its status.
 struct rate_outcome {

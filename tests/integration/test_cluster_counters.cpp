@@ -85,15 +85,7 @@ recorded recorded_in(const temp_dir& dir) {
 
 // One exact series of a node's /metrics; NaN when absent.
 double metric(std::uint16_t port, const std::string& series) {
-  auto r = get(port, "/metrics");
-  std::istringstream in(r.body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nan("");
+  return metric_series(port, series).value_or(std::nan(""));
 }
 
 // Every Redis command the node sent, all kinds together.

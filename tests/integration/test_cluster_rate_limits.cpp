@@ -22,12 +22,7 @@ namespace {
 
 // One series of the node's /metrics (name and labels); 0 when absent.
 double series_value(std::uint16_t port, const std::string& name) {
-  const std::string series = name + " ";
-  std::istringstream in(get(port, "/metrics").body);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.compare(0, series.size(), series) == 0) return std::stod(line.substr(series.size()));
-  return 0;
+  return metric_series(port, name).value_or(0);
 }
 
 }  // namespace

@@ -18,15 +18,7 @@ namespace {
 
 // The value of one exact series (`name{labels}`) in the gateway's /metrics, NaN when absent.
 double metric(std::uint16_t port, const std::string& series) {
-  auto r = get(port, "/metrics");
-  std::istringstream in(r.body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nan("");
+  return metric_series(port, series).value_or(std::nan(""));
 }
 
 std::string provider_series(const std::string& name, const std::string& provider) {

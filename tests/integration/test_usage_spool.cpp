@@ -24,10 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 double metric(std::uint16_t port, const std::string& name) {
-  auto body = get(port, "/metrics").body;
-  auto at = body.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(body.substr(at + name.size() + 2));
+  return metric_series(port, name).value_or(-1);
 }
 
 // request_id -> rows in the usage table (and, in `anonymous`, rows without a record id).
