@@ -136,7 +136,7 @@ cluster::cluster(const temp_dir& dir, cluster_options options)
   for (unsigned i = 0; i < options_.nodes; ++i) {
     const auto id = "node-" + std::to_string(i);
     // A node keeps its port for life so that nginx and restarts agree on it.
-    const auto port = reserve_port();
+    const auto port = free_loopback_port();
     const auto config =
         dir_.write(id + ".yaml", node_config(options_, i, port, dir_.path(), mock_->base_url()));
     nodes_.push_back(std::make_unique<node>(id, port, config, dir_.path() / (id + ".stderr")));

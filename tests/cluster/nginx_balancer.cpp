@@ -14,20 +14,6 @@ namespace switchyard::ctest {
 namespace fs = std::filesystem;
 using namespace itest;
 
-std::uint16_t reserve_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("cannot bind a free loopback port");
-  return ntohs(addr.sin_port);
-}
-
 std::string balancer_config(const std::vector<std::uint16_t>& upstreams, std::uint16_t listen,
                             const fs::path& prefix, bool as_root) {
   const auto p = prefix.string();
@@ -73,7 +59,7 @@ nginx_balancer::nginx_balancer(const temp_dir& dir, std::vector<std::uint16_t> u
   fs::create_directories(prefix_);
   // The port is free when chosen; another process may take it before nginx binds: retry.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    port_ = reserve_port();
+    port_ = free_loopback_port();
     const auto conf = prefix_ / "nginx.conf";
     std::ofstream(conf) << balancer_config(upstreams, port_, prefix_, ::geteuid() == 0);
     proc_ = std::make_unique<process>(

@@ -11,9 +11,6 @@
 
 namespace switchyard::ctest {
 
-/// A free TCP port on 127.0.0.1 (bound to port 0 and released: the caller binds it next).
-std::uint16_t reserve_port();
-
 /// The nginx.conf of the balancer: `upstreams` round-robin, a node that refuses connections is
 /// skipped for `fail_timeout` and the request goes to the next one (nginx never re-sends a POST
 /// that reached a node: an answer cut by a dying node is the client's 502, not a double spend).

@@ -205,6 +205,11 @@ class raw_connection {
 /// True when a TCP connection to 127.0.0.1:`port` is accepted (false when refused).
 bool can_connect(std::uint16_t port);
 
+/// A loopback port the kernel considers free right now (bound to 0, read back, closed), for a
+/// server that cannot bind port 0 and report it (Redis, PostgreSQL, nginx, Prometheus). Another
+/// process may take it before the server binds: the server's start then fails loudly.
+std::uint16_t free_loopback_port();
+
 /// Parses the port out of "… listening on HOST:PORT"; throws on a line of another shape.
 std::uint16_t parse_listen_line(const std::string& line, std::string_view prefix);
 

@@ -22,25 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A port the kernel just handed out for an ephemeral bind; free again once the socket closes.
-// (PostgreSQL cannot bind port 0 and report it, so a small race with other tests remains.)
-std::uint16_t pick_free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot pick a free port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The server binaries: `pg_config --bindir`, else Debian's PostgreSQL 15 location.
 fs::path find_bindir() {
   if (FILE* pipe = ::popen("pg_config --bindir 2>/dev/null", "r")) {
@@ -123,7 +104,7 @@ std::vector<std::vector<std::string>> run_sql(const std::string& conninfo, const
 
 }  // namespace
 
-postgres_server::postgres_server() : bindir_(find_bindir()), port_(pick_free_port()) {
+postgres_server::postgres_server() : bindir_(find_bindir()), port_(free_loopback_port()) {
   const char* base = std::getenv("TMPDIR");
   std::string templ = std::string(base && *base ? base : "/tmp") + "/switchyard-pg-XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + templ);

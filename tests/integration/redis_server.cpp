@@ -16,25 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A port the kernel considers free right now (bind to 0, read it back, close). A race with
-// another process taking it is possible but the start then fails loudly instead of hanging.
-std::uint16_t pick_free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot find a free loopback port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The child is started with execv (no $PATH search): resolve redis-server here.
 std::string redis_server_binary() {
   const char* path = std::getenv("PATH");
@@ -53,7 +34,7 @@ std::string redis_server_binary() {
 }  // namespace
 
 redis_server::redis_server(const temp_dir& dir)
-    : data_dir_(dir.path() / "redis-data"), log_dir_(dir.path()), port_(pick_free_port()) {
+    : data_dir_(dir.path() / "redis-data"), log_dir_(dir.path()), port_(free_loopback_port()) {
   fs::create_directories(data_dir_);
   start();
 }

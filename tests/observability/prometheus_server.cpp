@@ -14,22 +14,6 @@ namespace switchyard::otest {
 
 using namespace std::chrono_literals;
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot bind a loopback port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string url_encode(std::string_view s) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
@@ -81,9 +65,9 @@ prometheus_server::prometheus_server(const itest::temp_dir& dir, std::uint16_t t
                               "    static_configs:\n"
                               "      - targets: ['127.0.0.1:" +
                               std::to_string(target_port) + "']\n");
-  // Another process may take the port between free_port() and Prometheus' bind: retry.
+  // Another process may take the port between free_loopback_port() and Prometheus' bind: retry.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    port_ = free_port();
+    port_ = itest::free_loopback_port();
     proc_ = std::make_unique<itest::process>(
         "prometheus",
         std::vector<std::string>{PROMETHEUS_BINARY, "--config.file=" + config.string(),

@@ -39,9 +39,6 @@ class prometheus_server {
   std::uint16_t port_ = 0;
 };
 
-/// A loopback TCP port that was free a moment ago (bound, read, closed).
-std::uint16_t free_port();
-
 /// `s` percent-encoded for a query string.
 std::string url_encode(std::string_view s);
 
